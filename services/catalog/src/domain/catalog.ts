@@ -1,0 +1,67 @@
+// The catalog's rules: searching, changing books and reserving stock. Every write returns the new version.
+import { type Database, conflict, decodeCursor, notFound, toPage } from '@bazar/common';
+import * as books from '../data-access/books.repository';
+import type { Book, BookChange, BookPage, ReservationResult } from './book';
+
+/** Raised inside a reservation transaction when a concurrent twin won: roll back, then replay its result. */
+class AlreadyReserved extends Error {}
+
+export class Catalog {
+  constructor(private readonly db: Database) {}
+
+  async getBook(id: number): Promise<Book> {
+    const book = await this.db.read((q) => books.findBook(q, id));
+    if (!book) throw notFound(`no book with id ${id}`);
+    return book;
+  }
+
+  async searchBooks(q: { topic?: string; cursor?: string; limit: number }): Promise<BookPage> {
+    const afterId = q.cursor ? decodeCursor('b', q.cursor) : 0;
+    const rows = await this.db.read((db) => books.listBooks(db, { topic: q.topic, afterId, limit: q.limit + 1 }));
+    return toPage(rows, q.limit, 'b', (b) => b.id, (b) => b);
+  }
+
+  async updateBook(id: number, change: BookChange): Promise<Book> {
+    return this.db.write(async (tx) => {
+      const updated = await books.updateBook(tx, id, change);
+      if (updated) return updated;
+      if (!(await books.findBook(tx, id))) throw notFound(`no book with id ${id}`);
+      throw conflict('insufficient_stock', 'quantityDelta would take the stock below zero');
+    });
+  }
+
+  /**
+   * Takes one copy of `bookId` for `orderId`, once: a repeat of the same order id (even concurrently, through any
+   * catalog pod) returns the first reservation and takes nothing more (I1, I5).
+   */
+  async reserveStock(bookId: number, orderId: string): Promise<ReservationResult> {
+    const existing = await this.db.readPrimary((q) => books.findReservation(q, orderId));
+    if (existing) return this.replay(existing, bookId);
+    try {
+      const reservation = await this.db.write(async (tx) => {
+        const book = await books.takeOneCopy(tx, bookId);
+        if (!book) {
+          if (!(await books.findBook(tx, bookId))) throw notFound(`no book with id ${bookId}`);
+          throw conflict('out_of_stock', `book ${bookId} is sold out`);
+        }
+        const inserted = await books.insertReservation(tx, orderId, book);
+        if (!inserted) throw new AlreadyReserved();
+        return inserted;
+      });
+      return { reservation, replayed: false };
+    } catch (err) {
+      if (!(err instanceof AlreadyReserved)) throw err;
+      const winner = await this.db.readPrimary((q) => books.findReservation(q, orderId));
+      if (!winner) throw err; // cannot happen: the conflicting row was committed before we saw it
+      return this.replay(winner, bookId);
+    }
+  }
+
+  private replay(existing: ReservationResult['reservation'], bookId: number): ReservationResult {
+    if (existing.bookId !== bookId) {
+      throw conflict('idempotency_conflict', `order ${existing.orderId} was already placed for another book`);
+    }
+    return { reservation: existing, replayed: true };
+  }
+}
+

@@ -1,0 +1,32 @@
+// Classifies Postgres failures: those that mean "the server cannot be reached or used right now" become 503s,
+// everything else stays an internal error.
+import { AppError } from '../errors';
+
+interface PgLikeError {
+  code?: string;
+  message?: string;
+}
+
+const unreachableCodes = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENOTFOUND', 'EPIPE']);
+
+/** True when the error says the server is unreachable, shutting down or read-only — not a bad statement. */
+export function isUnavailable(err: unknown): boolean {
+  const e = (err ?? {}) as PgLikeError;
+  const code = e.code ?? '';
+  if (unreachableCodes.has(code)) return true;
+  // 08: connection exception; 57P0x: admin shutdown, crash shutdown, cannot connect now; 25006: read-only
+  if (code.startsWith('08') || /^57P0[1-4]$/.test(code) || code === '25006' || code === '53300') return true;
+  if (code === '57014') return true; // statement cancelled by statement_timeout: the server is too slow to serve
+  const msg = e.message ?? '';
+  return /Connection terminated|timeout exceeded when trying to connect|Query read timeout|Client has encountered a connection error|connect ECONNREFUSED/i.test(
+    msg,
+  );
+}
+
+export function primaryUnavailable(): AppError {
+  return new AppError(503, 'primary_unavailable', 'the primary database cannot take writes right now; retry later');
+}
+
+export function databaseUnavailable(): AppError {
+  return new AppError(503, 'database_unavailable', 'no database server can answer right now; retry later');
+}

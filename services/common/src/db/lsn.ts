@@ -1,0 +1,6 @@
+// Postgres WAL positions ("16/B374D848") as comparable bigints.
+export function parseLsn(lsn: string): bigint {
+  const [hi, lo] = lsn.split('/');
+  if (hi === undefined || lo === undefined) throw new Error(`not an LSN: ${lsn}`);
+  return (BigInt(`0x${hi}`) << 32n) | BigInt(`0x${lo}`);
+}

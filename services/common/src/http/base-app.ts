@@ -1,0 +1,52 @@
+/// <reference types="@koa/bodyparser" preserve="true" />
+// The Koa skeleton every Bazar service is built on: error middleware first, X-Served-By, JSON-only bodies with a
+// size limit, liveness and readiness. A service adds its own routers on top.
+import { bodyParser } from '@koa/bodyparser';
+import Router from '@koa/router';
+import Koa from 'koa';
+import { AppError } from '../errors';
+import type { Logger } from '../logger';
+import { errorMiddleware } from './error-middleware';
+
+export interface BaseAppOptions {
+  log: Logger;
+  servedBy: string;
+  bodyLimit: string;
+  /** Resolves when the service can do its job; throws (or returns false) when it cannot. */
+  ready: () => Promise<boolean>;
+}
+
+const methodsWithBody = new Set(['POST', 'PUT', 'PATCH']);
+
+export function createBaseApp(opts: BaseAppOptions): Koa {
+  const app = new Koa();
+  app.proxy = false;
+  app.silent = true; // errors are logged once, by errorMiddleware
+  app.use(errorMiddleware(opts.log));
+  app.use(async (ctx, next) => {
+    ctx.set('X-Served-By', opts.servedBy);
+    if (methodsWithBody.has(ctx.method) && ctx.request.length && !ctx.is('application/json')) {
+      throw new AppError(415, 'unsupported_media_type', 'request bodies must be application/json');
+    }
+    await next();
+  });
+  app.use(bodyParser({ enableTypes: ['json'], jsonLimit: opts.bodyLimit, jsonStrict: true }));
+
+  const health = new Router();
+  health.get('/healthz', (ctx) => {
+    ctx.body = { status: 'ok' };
+  });
+  health.get('/readyz', async (ctx) => {
+    const ok = await opts.ready().catch(() => false);
+    ctx.status = ok ? 200 : 503;
+    ctx.body = ok ? { status: 'ready' } : { error: { code: 'not_ready', message: 'dependencies unavailable' } };
+  });
+  app.use(health.routes());
+  return app;
+}
+
+/** Mounts a router with 405s for known paths with the wrong method. */
+export function mount(app: Koa, router: Router): void {
+  app.use(router.routes());
+  app.use(router.allowedMethods({ throw: true }));
+}

@@ -1,0 +1,62 @@
+// The one error middleware, first in every chain: whatever goes wrong below it, the client gets
+// {"error":{"code","message"}} with a fitting status, never HTML or a stack trace.
+import type Koa from 'koa';
+import { AppError } from '../errors';
+import type { Logger } from '../logger';
+
+interface HttpishError {
+  status?: number;
+  statusCode?: number;
+  expose?: boolean;
+  type?: string;
+  message?: string;
+}
+
+// Errors thrown by koa/co-body carry a status and a `type`; give each a stable code.
+const codeForBodyError: Record<string, string> = {
+  'entity.too.large': 'payload_too_large',
+  'entity.parse.failed': 'invalid_json',
+  'encoding.unsupported': 'unsupported_encoding',
+  'charset.unsupported': 'unsupported_charset',
+  'request.aborted': 'request_aborted',
+  'request.size.invalid': 'invalid_request_size',
+};
+
+const codeForStatus: Record<number, string> = {
+  400: 'bad_request',
+  401: 'unauthorized',
+  404: 'not_found',
+  405: 'method_not_allowed',
+  413: 'payload_too_large',
+  415: 'unsupported_media_type',
+  501: 'not_implemented',
+};
+
+export function toAppError(err: unknown): AppError | undefined {
+  if (err instanceof AppError) return err;
+  const e = (err ?? {}) as HttpishError;
+  const status = e.status ?? e.statusCode;
+  if (typeof status === 'number' && ((status >= 400 && status < 500) || status === 501)) {
+    const code = (e.type && codeForBodyError[e.type]) ?? codeForStatus[status] ?? 'bad_request';
+    return new AppError(status, code, e.expose && e.message ? e.message : code.replace(/_/g, ' '));
+  }
+  return undefined;
+}
+
+export function errorMiddleware(log: Logger): Koa.Middleware {
+  return async (ctx, next) => {
+    try {
+      await next();
+      if (ctx.status === 404 && ctx.body === undefined) {
+        throw new AppError(404, 'not_found', `no route for ${ctx.method} ${ctx.path}`);
+      }
+    } catch (err) {
+      const known = toAppError(err);
+      const appErr = known ?? new AppError(500, 'internal', 'internal error');
+      if (!known || appErr.status >= 500) log.error({ err, path: ctx.path, method: ctx.method }, 'request failed');
+      ctx.status = appErr.status;
+      ctx.body = { error: { code: appErr.code, message: appErr.message } };
+      if (appErr.status === 401) ctx.set('WWW-Authenticate', 'Bearer');
+    }
+  };
+}

@@ -1,0 +1,69 @@
+// Process lifecycle shared by every service's main.ts: listen, log where, and on SIGTERM/SIGINT stop accepting,
+// drain in-flight requests (bounded), then release resources (pools, timers) and exit.
+import { once } from 'node:events';
+import type { Server } from 'node:http';
+import type Koa from 'koa';
+import type { Logger } from './logger';
+
+export interface RunningService {
+  server: Server;
+  port: number;
+  close(): Promise<void>;
+}
+
+export interface ListenOptions {
+  app: Koa;
+  host: string;
+  port: number;
+  log: Logger;
+  drainMs: number;
+  /** Called after the server stopped accepting and drained: close pools, stop monitors. */
+  onClose: () => Promise<void>;
+}
+
+export async function listen(opts: ListenOptions): Promise<RunningService> {
+  const server = opts.app.listen(opts.port, opts.host);
+  server.keepAliveTimeout = 65_000; // outlive typical load-balancer idle timeouts
+  await once(server, 'listening');
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : opts.port;
+  opts.log.info({ host: opts.host, port }, 'listening');
+
+  let closing: Promise<void> | undefined;
+  const close = () =>
+    (closing ??= (async () => {
+      opts.log.info('shutting down: no new connections, draining');
+      const drained = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      const timer = setTimeout(() => server.closeAllConnections(), opts.drainMs);
+      await drained;
+      clearTimeout(timer);
+      await opts.onClose();
+      opts.log.info('stopped');
+    })());
+  return { server, port, close };
+}
+
+/** Runs `start` and wires termination signals; a failed start exits the process with status 1. */
+export function runMain(name: string, start: () => Promise<RunningService>): void {
+  start().then(
+    (svc) => {
+      const stop = (signal: string) => {
+        process.stderr.write(`${name}: ${signal} received\n`);
+        svc.close().then(
+          () => process.exit(0),
+          (err) => {
+            process.stderr.write(`${name}: error while stopping: ${String(err)}\n`);
+            process.exit(1);
+          },
+        );
+      };
+      process.once('SIGTERM', () => stop('SIGTERM'));
+      process.once('SIGINT', () => stop('SIGINT'));
+    },
+    (err: unknown) => {
+      process.stderr.write(`${name}: failed to start: ${err instanceof Error ? err.message : String(err)}\n`);
+      process.exit(1);
+    },
+  );
+}

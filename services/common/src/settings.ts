@@ -1,0 +1,43 @@
+// Settings every service shares. Each service's config.ts spreads these and adds its own.
+import { env, setting } from './config';
+import { hostname } from 'node:os';
+import { z } from 'zod';
+
+export const serviceSettings = {
+  host: setting('HOST', env.string('0.0.0.0'), 'address to listen on'),
+  logLevel: setting('LOG_LEVEL', env.logLevel(), 'pino log level'),
+  podName: setting('POD_NAME', env.string(hostname()), 'name reported in X-Served-By (the pod name on Kubernetes)'),
+  internalToken: setting('INTERNAL_TOKEN', env.secret(), 'bearer token required on internal endpoints'),
+  bodyLimit: setting('BODY_LIMIT', env.string('64kb'), 'largest accepted JSON body; larger ones get 413'),
+  drainMs: setting('SHUTDOWN_DRAIN_MS', env.int(10_000), 'on SIGTERM, how long in-flight requests may finish'),
+};
+
+export const databaseSettings = {
+  databaseUrl: setting('DATABASE_URL', env.url(), 'postgres:// URL of the primary'),
+  replicaUrl: setting(
+    'DATABASE_REPLICA_URL',
+    env.url().optional(),
+    'postgres:// URL of the streaming replica; unset: all reads go to the primary',
+  ),
+  poolMax: setting('DB_POOL_MAX', env.int(10, 1), 'connections per pool'),
+  connectTimeoutMs: setting('DB_CONNECT_TIMEOUT_MS', env.int(800, 50), 'bound on opening a connection'),
+  statementTimeoutMs: setting('DB_STATEMENT_TIMEOUT_MS', env.int(1000, 50), 'bound on one statement'),
+  standbyName: setting(
+    'DB_STANDBY_NAME',
+    env.string('bazar_replica'),
+    'application_name of the synchronous standby (synchronous_standby_names on the primary)',
+  ),
+  replicaCheckIntervalMs: setting('REPLICA_CHECK_INTERVAL_MS', env.int(100, 10), 'how often the replica is checked'),
+  replicaLeaseMs: setting(
+    'REPLICA_READ_LEASE_MS',
+    env.int(400, 50),
+    'replica read lease; must be the same on every pod and larger than the check interval',
+  ),
+  syncCommitDeadlineMs: setting(
+    'SYNC_COMMIT_DEADLINE_MS',
+    env.int(400, 10),
+    'how long a commit waits for the standby before it is committed locally',
+  ),
+};
+
+export const serviceName = z.enum(['catalog', 'order', 'frontend']);

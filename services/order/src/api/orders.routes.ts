@@ -1,0 +1,33 @@
+// The order service's internal HTTP API. No SQL here.
+import Router from '@koa/router';
+import { pageQueryFields, parseInput } from '@bazar/common';
+import { z } from 'zod';
+import type { Orders } from '../domain/orders';
+
+const placeOrderBody = z.strictObject({
+  orderId: z.uuid().optional(),
+  bookId: z.number().int().min(1).max(999_999_999_999_999),
+});
+const orderIdParam = z.uuid();
+const listQuery = z.strictObject(pageQueryFields);
+
+export function ordersRouter(orders: Orders): Router {
+  const router = new Router({ prefix: '/orders' });
+
+  router.post('/', async (ctx) => {
+    const body = parseInput(placeOrderBody, ctx.request.body, 'body');
+    const { order, created } = await orders.placeOrder(body.bookId, body.orderId);
+    ctx.status = created ? 201 : 200;
+    ctx.body = order;
+  });
+
+  router.get('/', async (ctx) => {
+    ctx.body = await orders.listOrders(parseInput(listQuery, ctx.query, 'query'));
+  });
+
+  router.get('/:id', async (ctx) => {
+    ctx.body = await orders.getOrder(parseInput(orderIdParam, ctx.params.id, 'order id'));
+  });
+
+  return router;
+}

@@ -1,0 +1,47 @@
+// SQL for orders. Returns plain typed objects.
+import type { Queryable } from '@bazar/common';
+import type { Order, Reservation } from '../domain/order';
+
+interface OrderRow {
+  id: string;
+  seq: number;
+  book_id: number;
+  title: string;
+  price: number;
+  created_at: Date;
+}
+
+const toOrder = (r: OrderRow): Order => ({
+  orderId: r.id,
+  bookId: r.book_id,
+  title: r.title,
+  price: r.price,
+  createdAt: r.created_at.toISOString(),
+});
+
+export async function findOrder(db: Queryable, id: string): Promise<Order | undefined> {
+  const { rows } = await db.query<OrderRow>('SELECT * FROM orders WHERE id = $1', [id]);
+  return rows[0] ? toOrder(rows[0]) : undefined;
+}
+
+/** Newest first, keyset-paged on the insertion sequence. */
+export async function listOrders(
+  db: Queryable,
+  q: { beforeSeq: number | null; limit: number },
+): Promise<{ order: Order; seq: number }[]> {
+  const { rows } = await db.query<OrderRow>(
+    'SELECT * FROM orders WHERE ($1::bigint IS NULL OR seq < $1) ORDER BY seq DESC LIMIT $2',
+    [q.beforeSeq, q.limit],
+  );
+  return rows.map((r) => ({ order: toOrder(r), seq: r.seq }));
+}
+
+/** Records the order; undefined when one with this id exists already. */
+export async function insertOrder(db: Queryable, r: Reservation): Promise<Order | undefined> {
+  const { rows } = await db.query<OrderRow>(
+    `INSERT INTO orders (id, book_id, title, price) VALUES ($1, $2, $3, $4)
+     ON CONFLICT (id) DO NOTHING RETURNING *`,
+    [r.orderId, r.bookId, r.title, r.price],
+  );
+  return rows[0] ? toOrder(rows[0]) : undefined;
+}
