@@ -1,5 +1,12 @@
 // Builds the catalog's Koa app from its dependencies; main.ts owns listening and shutdown.
-import { createBaseApp, mount, replicationRouter, requireBearer, type Database, type Logger } from '@bazar/common';
+import {
+  createBaseApp,
+  mount,
+  replicationRouter,
+  requireBearer,
+  type Database,
+  type Logger,
+} from '@bazar/common';
 import Router from '@koa/router';
 import { booksRouter } from './api/books.routes';
 import { Catalog } from './domain/catalog';

@@ -8,7 +8,10 @@ export const catalogSettings = {
   ...databaseSettings,
   seed: setting(
     'SEED_BOOKS',
-    z.enum(['true', 'false']).default('true').transform((v) => v === 'true'),
+    z
+      .enum(['true', 'false'])
+      .default('true')
+      .transform((v) => v === 'true'),
     'insert the seven seed books when missing',
   ),
   seedStock: setting('SEED_STOCK', env.int(100), 'stock of each seed book when it is first inserted'),

@@ -10,6 +10,12 @@ runMain('catalog', async () => {
   const log = createLogger('catalog', cfg.logLevel);
   const { db, close } = await createDatabase('catalog', cfg, join(__dirname, '../../migrations'), log);
   if (cfg.seed) log.info({ inserted: await seedCatalog(db, cfg.seedStock) }, 'seed books checked');
-  const app = createApp({ db, log, podName: cfg.podName, internalToken: cfg.internalToken, bodyLimit: cfg.bodyLimit });
+  const app = createApp({
+    db,
+    log,
+    podName: cfg.podName,
+    internalToken: cfg.internalToken,
+    bodyLimit: cfg.bodyLimit,
+  });
   return listen({ app, host: cfg.host, port: cfg.port, log, drainMs: cfg.drainMs, onClose: close });
 });

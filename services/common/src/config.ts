@@ -32,7 +32,8 @@ export function loadConfig<S extends Record<string, Setting>>(
     const raw = env[s.env];
     const parsed = s.schema.safeParse(raw === '' ? undefined : raw);
     if (parsed.success) out[key] = parsed.data;
-    else problems.push(`${s.env}: ${parsed.error.issues.map((i) => i.message).join('; ')} (${s.description})`);
+    else
+      problems.push(`${s.env}: ${parsed.error.issues.map((i) => i.message).join('; ')} (${s.description})`);
   }
   if (problems.length > 0) throw new ConfigError(problems);
   return out as ConfigOf<S>;

@@ -8,12 +8,21 @@ export interface Page<T> {
   nextCursor: string | null;
 }
 
-export function toPage<R, T>(rows: R[], limit: number, kind: string, key: (r: R) => number, map: (r: R) => T): Page<T> {
+export function toPage<R, T>(
+  rows: R[],
+  limit: number,
+  kind: string,
+  key: (r: R) => number,
+  map: (r: R) => T,
+): Page<T> {
   const page = rows.slice(0, limit);
   const last = page[page.length - 1];
   return {
     items: page.map(map),
-    nextCursor: rows.length > limit && last !== undefined ? Buffer.from(`${kind}:${key(last)}`).toString('base64url') : null,
+    nextCursor:
+      rows.length > limit && last !== undefined
+        ? Buffer.from(`${kind}:${key(last)}`).toString('base64url')
+        : null,
   };
 }
 

@@ -6,10 +6,18 @@ import { z } from 'zod';
 export const serviceSettings = {
   host: setting('HOST', env.string('0.0.0.0'), 'address to listen on'),
   logLevel: setting('LOG_LEVEL', env.logLevel(), 'pino log level'),
-  podName: setting('POD_NAME', env.string(hostname()), 'name reported in X-Served-By (the pod name on Kubernetes)'),
+  podName: setting(
+    'POD_NAME',
+    env.string(hostname()),
+    'name reported in X-Served-By (the pod name on Kubernetes)',
+  ),
   internalToken: setting('INTERNAL_TOKEN', env.secret(), 'bearer token required on internal endpoints'),
   bodyLimit: setting('BODY_LIMIT', env.string('64kb'), 'largest accepted JSON body; larger ones get 413'),
-  drainMs: setting('SHUTDOWN_DRAIN_MS', env.int(10_000), 'on SIGTERM, how long in-flight requests may finish'),
+  drainMs: setting(
+    'SHUTDOWN_DRAIN_MS',
+    env.int(10_000),
+    'on SIGTERM, how long in-flight requests may finish',
+  ),
 };
 
 export const databaseSettings = {
@@ -19,15 +27,23 @@ export const databaseSettings = {
     env.url().optional(),
     'postgres:// URL of the streaming replica; unset: all reads go to the primary',
   ),
-  poolMax: setting('DB_POOL_MAX', env.int(10, 1), 'connections per pool'),
-  connectTimeoutMs: setting('DB_CONNECT_TIMEOUT_MS', env.int(800, 50), 'bound on opening a connection'),
+  poolMax: setting('DB_POOL_MAX', env.int(20, 1), 'connections per pool'),
+  connectTimeoutMs: setting(
+    'DB_CONNECT_TIMEOUT_MS',
+    env.int(1500, 50),
+    'bound on getting a connection (waiting for a free one or opening one); a refused connection fails at once',
+  ),
   statementTimeoutMs: setting('DB_STATEMENT_TIMEOUT_MS', env.int(1000, 50), 'bound on one statement'),
   standbyName: setting(
     'DB_STANDBY_NAME',
     env.string('bazar_replica'),
     'application_name of the synchronous standby (synchronous_standby_names on the primary)',
   ),
-  replicaCheckIntervalMs: setting('REPLICA_CHECK_INTERVAL_MS', env.int(100, 10), 'how often the replica is checked'),
+  replicaCheckIntervalMs: setting(
+    'REPLICA_CHECK_INTERVAL_MS',
+    env.int(100, 10),
+    'how often the replica is checked',
+  ),
   replicaLeaseMs: setting(
     'REPLICA_READ_LEASE_MS',
     env.int(400, 50),

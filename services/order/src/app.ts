@@ -1,5 +1,12 @@
 // Builds the order service's Koa app from its dependencies; main.ts owns listening and shutdown.
-import { createBaseApp, mount, replicationRouter, requireBearer, type Database, type Logger } from '@bazar/common';
+import {
+  createBaseApp,
+  mount,
+  replicationRouter,
+  requireBearer,
+  type Database,
+  type Logger,
+} from '@bazar/common';
 import Router from '@koa/router';
 import { ordersRouter } from './api/orders.routes';
 import { Orders } from './domain/orders';

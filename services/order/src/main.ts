@@ -15,7 +15,14 @@ runMain('order', async () => {
     timeoutMs: cfg.catalogTimeoutMs,
     log,
   });
-  const app = createApp({ db, catalog, log, podName: cfg.podName, internalToken: cfg.internalToken, bodyLimit: cfg.bodyLimit });
+  const app = createApp({
+    db,
+    catalog,
+    log,
+    podName: cfg.podName,
+    internalToken: cfg.internalToken,
+    bodyLimit: cfg.bodyLimit,
+  });
   return listen({
     app,
     host: cfg.host,

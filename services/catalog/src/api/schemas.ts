@@ -16,7 +16,10 @@ export const bookChangeBody = z
     quantityDelta: z.number().int().min(-1_000_000_000).max(1_000_000_000).optional(),
   })
   .refine((b) => Object.keys(b).length > 0, 'give at least one of price, quantity, quantityDelta')
-  .refine((b) => b.quantity === undefined || b.quantityDelta === undefined, 'give quantity or quantityDelta, not both');
+  .refine(
+    (b) => b.quantity === undefined || b.quantityDelta === undefined,
+    'give quantity or quantityDelta, not both',
+  );
 
 export const reservationBody = z.strictObject({ orderId: z.uuid() });
 

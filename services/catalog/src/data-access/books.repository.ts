@@ -73,7 +73,9 @@ export async function takeOneCopy(db: Queryable, id: number): Promise<Book | und
 }
 
 export async function findReservation(db: Queryable, orderId: string): Promise<Reservation | undefined> {
-  const { rows } = await db.query<ReservationRow>('SELECT * FROM reservations WHERE order_id = $1', [orderId]);
+  const { rows } = await db.query<ReservationRow>('SELECT * FROM reservations WHERE order_id = $1', [
+    orderId,
+  ]);
   return rows[0] ? toReservation(rows[0]) : undefined;
 }
 

@@ -17,8 +17,16 @@ export class Catalog {
 
   async searchBooks(q: { topic?: string; cursor?: string; limit: number }): Promise<BookPage> {
     const afterId = q.cursor ? decodeCursor('b', q.cursor) : 0;
-    const rows = await this.db.read((db) => books.listBooks(db, { topic: q.topic, afterId, limit: q.limit + 1 }));
-    return toPage(rows, q.limit, 'b', (b) => b.id, (b) => b);
+    const rows = await this.db.read((db) =>
+      books.listBooks(db, { topic: q.topic, afterId, limit: q.limit + 1 }),
+    );
+    return toPage(
+      rows,
+      q.limit,
+      'b',
+      (b) => b.id,
+      (b) => b,
+    );
   }
 
   async updateBook(id: number, change: BookChange): Promise<Book> {
@@ -64,4 +72,3 @@ export class Catalog {
     return { reservation: existing, replayed: true };
   }
 }
-

@@ -24,7 +24,11 @@ export async function createDatabase(
     throw new Error('REPLICA_READ_LEASE_MS must be larger than REPLICA_CHECK_INTERVAL_MS');
   }
   await runMigrations(cfg.databaseUrl, migrationsDir, log);
-  const base = { max: cfg.poolMax, connectTimeoutMs: cfg.connectTimeoutMs, statementTimeoutMs: cfg.statementTimeoutMs };
+  const base = {
+    max: cfg.poolMax,
+    connectTimeoutMs: cfg.connectTimeoutMs,
+    statementTimeoutMs: cfg.statementTimeoutMs,
+  };
   const primary = createPool(
     { ...base, url: cfg.databaseUrl, name: `${service}-primary`, synchronousCommit: 'remote_apply' },
     log,
@@ -34,7 +38,16 @@ export async function createDatabase(
     return { db, close: () => primary.end() };
   }
   const replica = createPool({ ...base, url: cfg.replicaUrl, name: `${service}-replica` }, log);
-  const admin = createPool({ ...base, max: 2, url: cfg.databaseUrl, name: `${service}-monitor` }, log);
+  const admin = createPool(
+    {
+      ...base,
+      max: 2,
+      connectTimeoutMs: Math.min(cfg.connectTimeoutMs, 500),
+      url: cfg.databaseUrl,
+      name: `${service}-monitor`,
+    },
+    log,
+  );
   const monitor = new ReplicaMonitor({
     admin,
     replica,
@@ -45,7 +58,12 @@ export async function createDatabase(
     log: log.child({ component: 'replica-monitor' }),
   });
   await monitor.start();
-  const db = new Database({ primary, replica: { pool: replica, monitor }, syncCommitDeadlineMs: cfg.syncCommitDeadlineMs, log });
+  const db = new Database({
+    primary,
+    replica: { pool: replica, monitor },
+    syncCommitDeadlineMs: cfg.syncCommitDeadlineMs,
+    log,
+  });
   return {
     db,
     close: async () => {

@@ -7,7 +7,14 @@ interface PgLikeError {
   message?: string;
 }
 
-const unreachableCodes = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENOTFOUND', 'EPIPE']);
+const unreachableCodes = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENOTFOUND',
+  'EPIPE',
+]);
 
 /** True when the error says the server is unreachable, shutting down or read-only — not a bad statement. */
 export function isUnavailable(err: unknown): boolean {
@@ -24,7 +31,11 @@ export function isUnavailable(err: unknown): boolean {
 }
 
 export function primaryUnavailable(): AppError {
-  return new AppError(503, 'primary_unavailable', 'the primary database cannot take writes right now; retry later');
+  return new AppError(
+    503,
+    'primary_unavailable',
+    'the primary database cannot take writes right now; retry later',
+  );
 }
 
 export function databaseUnavailable(): AppError {

@@ -2,7 +2,8 @@
 //
 // Two decisions, both driven by what the primary and the replica report every `intervalMs`:
 // - write mode: 'sync' while the named standby streams as a synchronous standby (commits wait for
-//   remote_apply), 'local' otherwise (commits do not wait; the replica is behind or gone).
+//   remote_apply), 'local' once it stops streaming or a commit's wait for it passed the deadline (commits do not
+//   wait); back to 'sync' only when the standby streams again and has replayed all the primary has written.
 // - replica read lease: reads may go to the replica until `leaseUntil`. A lease is granted only when the
 //   replica has replayed at least the primary's WAL position read *after* the lease's start time, so every write
 //   committed before that start is visible on the replica. A write acknowledged without remote_apply (local mode,
@@ -115,7 +116,8 @@ export class ReplicaMonitor {
       s.primaryReachable = false;
       return;
     }
-    this.setMode(s.standbyStreaming ? 'sync' : 'local');
+    if (!s.standbyStreaming) this.setMode('local');
+    let caughtUp = false;
     try {
       const { rows } = await this.opts.replica.query<{ lsn: string | null }>(
         bounded('SELECT pg_last_wal_replay_lsn()::text AS lsn', [], timeout),
@@ -123,10 +125,16 @@ export class ReplicaMonitor {
       s.replicaReachable = true;
       const replay = rows[0]?.lsn ? parseLsn(rows[0].lsn) : -1n;
       s.lagBytes = replay < 0n ? null : Number(primaryLsn > replay ? primaryLsn - replay : 0n);
-      if (s.standbyStreaming && replay >= primaryLsn) this.leaseUntil = startedAt + this.opts.leaseMs;
+      caughtUp = s.standbyStreaming && replay >= primaryLsn;
     } catch {
       s.replicaReachable = false;
       s.lagBytes = null;
+    }
+    if (caughtUp) {
+      this.leaseUntil = startedAt + this.opts.leaseMs;
+      // Back to waiting for the standby only once it has caught up: a streaming but stalled standby (replay
+      // paused, disk slow) would otherwise make every commit wait out the deadline again.
+      this.setMode('sync');
     }
   }
 
@@ -158,7 +166,8 @@ export class ReplicaMonitor {
   }
 
   private setMode(mode: WriteMode): void {
-    if (mode !== this.mode_) this.opts.log.warn({ from: this.mode_, to: mode }, 'replication write mode changed');
+    if (mode !== this.mode_)
+      this.opts.log.warn({ from: this.mode_, to: mode }, 'replication write mode changed');
     this.mode_ = mode;
   }
 }

@@ -39,7 +39,9 @@ export function createBaseApp(opts: BaseAppOptions): Koa {
   health.get('/readyz', async (ctx) => {
     const ok = await opts.ready().catch(() => false);
     ctx.status = ok ? 200 : 503;
-    ctx.body = ok ? { status: 'ready' } : { error: { code: 'not_ready', message: 'dependencies unavailable' } };
+    ctx.body = ok
+      ? { status: 'ready' }
+      : { error: { code: 'not_ready', message: 'dependencies unavailable' } };
   });
   app.use(health.routes());
   return app;

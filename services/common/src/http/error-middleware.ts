@@ -53,7 +53,8 @@ export function errorMiddleware(log: Logger): Koa.Middleware {
     } catch (err) {
       const known = toAppError(err);
       const appErr = known ?? new AppError(500, 'internal', 'internal error');
-      if (!known || appErr.status >= 500) log.error({ err, path: ctx.path, method: ctx.method }, 'request failed');
+      if (!known || appErr.status >= 500)
+        log.error({ err, path: ctx.path, method: ctx.method }, 'request failed');
       ctx.status = appErr.status;
       ctx.body = { error: { code: appErr.code, message: appErr.message } };
       if (appErr.status === 401) ctx.set('WWW-Authenticate', 'Bearer');

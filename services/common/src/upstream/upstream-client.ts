@@ -29,11 +29,16 @@ export class UpstreamClient {
 
   constructor(private readonly opts: UpstreamOptions) {
     if (opts.endpoints.length === 0) throw new Error(`${opts.name}: no endpoints configured`);
-    for (const e of opts.endpoints) this.pools.set(e, new Pool(e, { connections: 64, keepAliveTimeout: 30_000 }));
+    for (const e of opts.endpoints)
+      this.pools.set(e, new Pool(e, { connections: 64, keepAliveTimeout: 30_000 }));
   }
 
   /** Sends to one endpoint after another (round-robin start) until one answers below 500. */
-  async request<T>(method: 'GET' | 'POST' | 'PATCH', path: string, body?: unknown): Promise<UpstreamResponse<T>> {
+  async request<T>(
+    method: 'GET' | 'POST' | 'PATCH',
+    path: string,
+    body?: unknown,
+  ): Promise<UpstreamResponse<T>> {
     const endpoints = this.opts.endpoints;
     const start = this.next++ % endpoints.length;
     let lastProblem = 'no attempt';
@@ -48,7 +53,10 @@ export class UpstreamClient {
       } catch (err) {
         lastProblem = `${endpoint}: ${err instanceof Error ? err.message : String(err)}`;
       }
-      this.opts.log.warn({ upstream: this.opts.name, problem: lastProblem }, 'upstream attempt failed; trying next');
+      this.opts.log.warn(
+        { upstream: this.opts.name, problem: lastProblem },
+        'upstream attempt failed; trying next',
+      );
     }
     throw new AppError(503, 'upstream_unavailable', `${this.opts.name} is unavailable (${lastProblem})`);
   }
@@ -57,7 +65,12 @@ export class UpstreamClient {
     await Promise.all([...this.pools.values()].map((p) => p.close()));
   }
 
-  private async send<T>(endpoint: string, method: string, path: string, body: unknown): Promise<UpstreamResponse<T>> {
+  private async send<T>(
+    endpoint: string,
+    method: string,
+    path: string,
+    body: unknown,
+  ): Promise<UpstreamResponse<T>> {
     const pool = this.pools.get(endpoint)!;
     const res = await pool.request({
       method,
@@ -84,5 +97,9 @@ export class UpstreamClient {
 /** Turns an upstream 4xx/5xx into the same AppError the upstream raised, so clients see one error shape. */
 export function raiseUpstreamError(res: UpstreamResponse<unknown>): never {
   const e = (res.body as UpstreamErrorBody | undefined)?.error;
-  throw new AppError(res.status, e?.code ?? 'upstream_error', e?.message ?? `upstream answered ${res.status}`);
+  throw new AppError(
+    res.status,
+    e?.code ?? 'upstream_error',
+    e?.message ?? `upstream answered ${res.status}`,
+  );
 }

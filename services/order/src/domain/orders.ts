@@ -37,7 +37,13 @@ export class Orders {
   async listOrders(q: { cursor?: string; limit: number }): Promise<OrderPage> {
     const beforeSeq = q.cursor ? decodeCursor('o', q.cursor) : null;
     const rows = await this.db.read((db) => orders.listOrders(db, { beforeSeq, limit: q.limit + 1 }));
-    return toPage(rows, q.limit, 'o', (r) => r.seq, (r) => r.order);
+    return toPage(
+      rows,
+      q.limit,
+      'o',
+      (r) => r.seq,
+      (r) => r.order,
+    );
   }
 }
 
@@ -47,4 +53,3 @@ function sameBook(order: Order, bookId: number): Order {
   }
   return order;
 }
-

@@ -1,0 +1,44 @@
+// I6 with the primary: stopped, writes fail fast (≤ 2 s) with 503 primary_unavailable and reads still answer;
+// started again, writes succeed again.
+import { strict as assert } from 'node:assert';
+import { BazarTopology, callJson } from '@bazar/harness';
+
+describe('I6: the primary goes down', function () {
+  this.timeout(120_000);
+  let topo: BazarTopology;
+
+  before(async () => {
+    topo = await BazarTopology.start({ orders: 1 });
+  });
+  after(async () => {
+    await topo?.stop();
+  });
+
+  it('writes fail within 2 s with 503 primary_unavailable, reads keep answering, and writes resume after', async () => {
+    const token = topo.token;
+    const ordered = await callJson('POST', `${topo.orders[0]!.url}/orders`, { token, body: { bookId: 1 } });
+    assert.equal(ordered.status, 201);
+    await topo.cluster.stopPrimary('fast');
+
+    for (const pod of topo.catalogs) {
+      const write = await callJson('PATCH', `${pod.url}/books/1`, { token, body: { price: 42 } });
+      assert.equal(write.status, 503, JSON.stringify(write.body));
+      assert.equal(write.body.error.code, 'primary_unavailable');
+      assert.ok(write.ms <= 2000, `write failed after ${write.ms.toFixed(0)} ms`);
+      const read = await callJson('GET', `${pod.url}/books/1`, { token });
+      assert.equal(read.status, 200, JSON.stringify(read.body));
+      assert.ok(read.ms <= 2000);
+    }
+    const purchase = await callJson('POST', `${topo.orders[0]!.url}/orders`, { token, body: { bookId: 1 } });
+    assert.equal(purchase.status, 503, JSON.stringify(purchase.body));
+    assert.equal(purchase.body.error.code, 'primary_unavailable');
+    assert.ok(purchase.ms <= 2000, `purchase failed after ${purchase.ms.toFixed(0)} ms`);
+    const order = await callJson('GET', `${topo.orders[0]!.url}/orders/${ordered.body.orderId}`, { token });
+    assert.equal(order.status, 200, 'an acknowledged order is still readable');
+
+    await topo.cluster.startPrimary();
+    const again = await callJson('PATCH', `${topo.catalogs[0]!.url}/books/1`, { token, body: { price: 42 } });
+    assert.equal(again.status, 200, JSON.stringify(again.body));
+    assert.equal(again.body.price, 42);
+  });
+});

@@ -1,0 +1,12 @@
+// Public API of @bazar/harness: real Postgres and our services as processes, for tests and local runs.
+export { freePort } from './ports';
+export { waitFor, type WaitOptions } from './wait-for';
+export {
+  PostgresCluster,
+  type DatabaseSpec,
+  type PostgresClusterOptions,
+  type ServerRole,
+} from './postgres-cluster';
+export { ServiceProcess, type ExitStatus, type ServiceProcessOptions } from './service-process';
+export { BazarTopology, type TopologyOptions } from './topology';
+export { callJson, type CallOptions, type JsonResponse } from './http';
