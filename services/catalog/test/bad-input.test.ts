@@ -153,7 +153,7 @@ const catalogCases: Case[] = [
     path: '/books/1',
     opts: { rawBody: 'null' },
     status: 400,
-    code: 'invalid_input',
+    code: 'invalid_json',
   },
   {
     name: 'malformed JSON',

@@ -33,7 +33,11 @@ export const databaseSettings = {
     env.int(1500, 50),
     'bound on getting a connection (waiting for a free one or opening one); a refused connection fails at once',
   ),
-  statementTimeoutMs: setting('DB_STATEMENT_TIMEOUT_MS', env.int(1000, 50), 'bound on one statement'),
+  statementTimeoutMs: setting(
+    'DB_STATEMENT_TIMEOUT_MS',
+    env.int(1500, 50),
+    'bound on one statement, lock waits included (commits waiting for the standby are bounded separately)',
+  ),
   standbyName: setting(
     'DB_STANDBY_NAME',
     env.string('bazar_replica'),

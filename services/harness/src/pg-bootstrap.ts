@@ -51,6 +51,9 @@ export async function createDatabases(superuser: PgLogin, databases: DatabaseSpe
         await client.query(
           `CREATE ROLE ${escapeIdentifier(db.owner)} LOGIN PASSWORD ${escapeLiteral(db.password)}`,
         );
+        // pg_monitor lets a service read pg_stat_replication's state columns (NULL for plain roles), which its
+        // ReplicaMonitor needs to tell whether the synchronous standby is streaming.
+        await client.query(`GRANT pg_monitor TO ${escapeIdentifier(db.owner)}`);
       }
       await client.query(`CREATE DATABASE ${escapeIdentifier(db.name)} OWNER ${escapeIdentifier(db.owner)}`);
     }

@@ -22,6 +22,8 @@ export interface DatabaseOptions {
 
 export class Database {
   readonly reads: Record<ReadSource, number> = { primary: 0, replica: 0 };
+  /** Backend pids of this pod's commits now waiting for the synchronous standby. */
+  private readonly waitingCommits = new Set<number>();
 
   constructor(private readonly opts: DatabaseOptions) {}
 
@@ -72,12 +74,9 @@ export class Database {
     let broken: Error | undefined;
     try {
       await client.query('BEGIN');
-      const monitor = this.monitor;
-      const waitForStandby = monitor?.mode === 'sync';
-      if (!waitForStandby) await client.query('SET LOCAL synchronous_commit = local');
       const result = await fn(client);
-      const confirmedByStandby = await this.commit(client, waitForStandby);
-      if (monitor && !confirmedByStandby) await monitor.waitOutLeases(performance.now());
+      const confirmedByStandby = await this.commit(client);
+      if (this.monitor && !confirmedByStandby) await this.monitor.waitOutLeases(performance.now());
       return result;
     } catch (err) {
       if (isUnavailable(err)) {
@@ -92,30 +91,49 @@ export class Database {
     }
   }
 
-  /** Commits; returns true when the synchronous standby confirmed (remote_apply) within the deadline. */
-  private async commit(client: pg.PoolClient, waitForStandby: boolean): Promise<boolean> {
+  /**
+   * Commits; returns true only when the synchronous standby confirmed it (remote_apply). The mode is chosen at
+   * commit time, not at BEGIN, so a transaction that queued on a row lock behind a stalled commit does not stall
+   * in turn once the standby is known to be in trouble.
+   */
+  private async commit(client: pg.PoolClient): Promise<boolean> {
     const monitor = this.monitor;
-    if (!waitForStandby || !monitor) {
-      await client.query('COMMIT');
+    if (!monitor || monitor.mode !== 'sync') {
+      await client.query('SET LOCAL synchronous_commit = local; COMMIT');
       return false;
     }
-    let cancelling: Promise<unknown> | undefined;
     const pid = (client as unknown as { processID: number }).processID;
+    // Postgres says so when a standby wait is cancelled (by us or anyone): that commit was not confirmed.
+    let cancelled = false;
+    const onNotice = (n: { message?: string }) => {
+      if (/canceling wait for synchronous replication/i.test(n.message ?? '')) cancelled = true;
+    };
+    let deadlinePassed = false;
+    client.on('notice', onNotice);
+    this.waitingCommits.add(pid);
     const timer = setTimeout(() => {
-      monitor.noteSyncWaitCancelled();
-      this.opts.log.warn({ pid }, 'commit waited too long for the standby; committing locally');
-      cancelling = monitor.cancelSyncWait(pid).catch((err: Error) => {
-        this.opts.log.error({ err: err.message, pid }, 'could not cancel the standby wait');
-      });
+      deadlinePassed = true;
+      this.cutLooseWaitingCommits();
     }, this.opts.syncCommitDeadlineMs);
     try {
       await client.query('COMMIT');
     } finally {
       clearTimeout(timer);
-      // Never release the connection while a cancel aimed at it may still land.
-      if (cancelling) await cancelling;
+      this.waitingCommits.delete(pid);
+      client.off('notice', onNotice);
     }
-    return cancelling === undefined;
+    return !cancelled && !deadlinePassed;
+  }
+
+  /** One commit waited too long: the standby is in trouble, so stop every commit of this pod waiting for it. */
+  private cutLooseWaitingCommits(): void {
+    const monitor = this.monitor!;
+    monitor.noteSyncWaitCancelled();
+    const pids = [...this.waitingCommits];
+    this.opts.log.warn({ pids }, 'commits waited too long for the standby; committing them locally');
+    monitor.cancelSyncWaits(pids).catch((err: Error) => {
+      this.opts.log.error({ err: err.message, pids }, 'could not cancel the standby waits');
+    });
   }
 }
 

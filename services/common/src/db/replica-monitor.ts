@@ -145,18 +145,19 @@ export class ReplicaMonitor {
   }
 
   /**
-   * Cancels the standby wait of the backend `pid`, only if it is waiting for synchronous replication (so a
-   * reused connection's next statement can never be hit). The transaction is then already committed locally.
+   * Cancels the standby waits of the given backends, only where they are waiting for synchronous replication, so
+   * a statement of a reused connection is never hit. Those transactions are then already committed locally.
    */
-  async cancelSyncWait(pid: number): Promise<boolean> {
-    const { rows } = await this.opts.admin.query<{ cancelled: boolean }>(
+  async cancelSyncWaits(pids: number[]): Promise<number> {
+    const { rows } = await this.opts.admin.query<{ n: number }>(
       bounded(
-        `SELECT pg_cancel_backend(pid) AS cancelled FROM pg_stat_activity WHERE pid = $1 AND wait_event = 'SyncRep'`,
-        [pid],
+        `SELECT count(*) FILTER (WHERE pg_cancel_backend(pid))::int AS n
+           FROM pg_stat_activity WHERE pid = ANY($1::int[]) AND wait_event = 'SyncRep'`,
+        [pids],
         this.opts.checkTimeoutMs,
       ),
     );
-    return rows[0]?.cancelled === true;
+    return rows[0]?.n ?? 0;
   }
 
   /** Holds a write not confirmed by the standby until every read lease granted before its commit has expired. */

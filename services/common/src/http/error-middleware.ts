@@ -36,6 +36,9 @@ export function toAppError(err: unknown): AppError | undefined {
   if (err instanceof AppError) return err;
   const e = (err ?? {}) as HttpishError;
   const status = e.status ?? e.statusCode;
+  // co-body rethrows JSON.parse's SyntaxError with status 400 and no `type`
+  if (err instanceof SyntaxError && status === 400)
+    return new AppError(400, 'invalid_json', 'body is not valid JSON');
   if (typeof status === 'number' && ((status >= 400 && status < 500) || status === 501)) {
     const code = (e.type && codeForBodyError[e.type]) ?? codeForStatus[status] ?? 'bad_request';
     return new AppError(status, code, e.expose && e.message ? e.message : code.replace(/_/g, ' '));
