@@ -66,3 +66,47 @@ describe('I2: read-after-write across catalog pods', function () {
     await writeThenReadRounds(10);
   });
 });
+
+describe('I2: a write the standby did not confirm waits out every replica read lease', function () {
+  this.timeout(120_000);
+  let topo: BazarTopology;
+  const replication = async (i: number) =>
+    (await callJson('GET', `${topo.catalogs[i]!.url}/replication`, { token: topo.token })).body;
+
+  before(async () => {
+    // A short standby deadline makes the writer give up on the standby while the reader still holds a lease.
+    topo = await BazarTopology.start({ orders: 0, catalogEnv: { SYNC_COMMIT_DEADLINE_MS: '20' } });
+  });
+  after(async () => {
+    await topo?.stop();
+  });
+
+  it('10 rounds: reader holds a fresh lease, replay stalls, a write lands via the other pod, the reader sees it', async () => {
+    for (let round = 0; round < 10; round++) {
+      await topo.cluster.waitReplicaCaughtUp(10_000);
+      await waitFor(
+        'the reader to hold a replica read lease',
+        async () => (await replication(1)).replica.replicaReadable,
+        {
+          timeoutMs: 10_000,
+          intervalMs: 5,
+        },
+      );
+      await topo.cluster.query('replica', 'SELECT pg_wal_replay_pause()');
+      try {
+        const written = await callJson('PATCH', `${topo.catalogs[0]!.url}/books/1`, {
+          token: topo.token,
+          body: { quantityDelta: 1 },
+        });
+        assert.equal(written.status, 200);
+        const read = await callJson('GET', `${topo.catalogs[1]!.url}/books/1`, { token: topo.token });
+        assert.ok(
+          read.body.version >= written.body.version,
+          `round ${round}: wrote version ${written.body.version}, then read ${read.body.version}`,
+        );
+      } finally {
+        await topo.cluster.query('replica', 'SELECT pg_wal_replay_resume()');
+      }
+    }
+  });
+});
