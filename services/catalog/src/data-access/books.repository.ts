@@ -61,17 +61,6 @@ export async function updateBook(db: Queryable, id: number, c: BookChange): Prom
   return rows[0];
 }
 
-/** Takes one copy if any is left; undefined when none is (or the book does not exist). */
-export async function takeOneCopy(db: Queryable, id: number): Promise<Book | undefined> {
-  const { rows } = await db.query<Book>(
-    `UPDATE books SET quantity = quantity - 1, version = version + 1, updated_at = now()
-      WHERE id = $1 AND quantity > 0
-      RETURNING ${bookColumns}`,
-    [id],
-  );
-  return rows[0];
-}
-
 export async function findReservation(db: Queryable, orderId: string): Promise<Reservation | undefined> {
   const { rows } = await db.query<ReservationRow>('SELECT * FROM reservations WHERE order_id = $1', [
     orderId,
@@ -79,20 +68,34 @@ export async function findReservation(db: Queryable, orderId: string): Promise<R
   return rows[0] ? toReservation(rows[0]) : undefined;
 }
 
-/** Records the reservation; undefined when another transaction already recorded this order id. */
-export async function insertReservation(
-  db: Queryable,
-  orderId: string,
-  book: Book,
-): Promise<Reservation | undefined> {
-  const { rows } = await db.query<ReservationRow>(
-    `INSERT INTO reservations (order_id, book_id, title, topic, price, book_version)
-     VALUES ($1, $2, $3, $4, $5, $6)
-     ON CONFLICT (order_id) DO NOTHING
-     RETURNING *`,
-    [orderId, book.id, book.title, book.topic, book.price, book.version],
+export type ReserveOutcome =
+  | { kind: 'reserved'; reservation: Reservation }
+  /** The order id holds a reservation already (made by a twin that committed first): roll back, replay it. */
+  | { kind: 'duplicate' }
+  | { kind: 'none_left' };
+
+/**
+ * Takes one copy for `orderId` and records the reservation in one statement, so the book's row lock is held for
+ * as short a time as possible (it lasts until COMMIT, which waits for the standby).
+ */
+export async function reserveCopy(db: Queryable, bookId: number, orderId: string): Promise<ReserveOutcome> {
+  const { rows } = await db.query<ReservationRow & { claimed: boolean }>(
+    `WITH taken AS (
+       UPDATE books SET quantity = quantity - 1, version = version + 1, updated_at = now()
+        WHERE id = $2 AND quantity > 0
+        RETURNING id, title, topic, price, version
+     ), claimed AS (
+       INSERT INTO reservations (order_id, book_id, title, topic, price, book_version)
+       SELECT $1, id, title, topic, price, version FROM taken
+       ON CONFLICT (order_id) DO NOTHING
+       RETURNING *
+     )
+     SELECT claimed.*, claimed.order_id IS NOT NULL AS claimed FROM taken LEFT JOIN claimed ON true`,
+    [orderId, bookId],
   );
-  return rows[0] ? toReservation(rows[0]) : undefined;
+  const row = rows[0];
+  if (!row) return { kind: 'none_left' };
+  return row.claimed ? { kind: 'reserved', reservation: toReservation(row) } : { kind: 'duplicate' };
 }
 
 /** Inserts books that are not there yet (by id); existing rows are left as they are. */

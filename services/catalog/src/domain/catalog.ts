@@ -43,25 +43,22 @@ export class Catalog {
    * catalog pod) returns the first reservation and takes nothing more (I1, I5).
    */
   async reserveStock(bookId: number, orderId: string): Promise<ReservationResult> {
-    const existing = await this.db.readPrimary((q) => books.findReservation(q, orderId));
-    if (existing) return this.replay(existing, bookId);
     try {
       const reservation = await this.db.write(async (tx) => {
-        const book = await books.takeOneCopy(tx, bookId);
-        if (!book) {
-          if (!(await books.findBook(tx, bookId))) throw notFound(`no book with id ${bookId}`);
-          throw conflict('out_of_stock', `book ${bookId} is sold out`);
-        }
-        const inserted = await books.insertReservation(tx, orderId, book);
-        if (!inserted) throw new AlreadyReserved();
-        return inserted;
+        const outcome = await books.reserveCopy(tx, bookId, orderId);
+        if (outcome.kind === 'reserved') return outcome.reservation;
+        if (outcome.kind === 'duplicate') throw new AlreadyReserved();
+        // Nothing taken: a repeat of a reservation that took the last copy must still replay, not fail.
+        if (await books.findReservation(tx, orderId)) throw new AlreadyReserved();
+        if (!(await books.findBook(tx, bookId))) throw notFound(`no book with id ${bookId}`);
+        throw conflict('out_of_stock', `book ${bookId} is sold out`);
       });
       return { reservation, replayed: false };
     } catch (err) {
       if (!(err instanceof AlreadyReserved)) throw err;
-      const winner = await this.db.readPrimary((q) => books.findReservation(q, orderId));
-      if (!winner) throw err; // cannot happen: the conflicting row was committed before we saw it
-      return this.replay(winner, bookId);
+      const first = await this.db.readPrimary((q) => books.findReservation(q, orderId));
+      if (!first) throw err; // cannot happen: the conflicting row was committed before we saw it
+      return this.replay(first, bookId);
     }
   }
 

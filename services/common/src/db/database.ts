@@ -5,7 +5,7 @@
 import { performance } from 'node:perf_hooks';
 import type pg from 'pg';
 import type { Logger } from '../logger';
-import { databaseUnavailable, isUnavailable, primaryUnavailable } from './errors';
+import { databaseUnavailable, isUnavailable, primaryUnavailable, writeFailure } from './errors';
 import type { ReplicaMonitor } from './replica-monitor';
 
 export type Queryable = Pick<pg.Pool, 'query'>;
@@ -58,7 +58,9 @@ export class Database {
     try {
       return await fn(this.opts.primary);
     } catch (err) {
-      throw isUnavailable(err) ? primaryUnavailable() : err;
+      if (!isUnavailable(err)) throw err;
+      this.opts.log.warn({ err: errorMessage(err) }, 'primary read failed');
+      throw writeFailure(err);
     }
   }
 
@@ -81,8 +83,8 @@ export class Database {
     } catch (err) {
       if (isUnavailable(err)) {
         broken = err instanceof Error ? err : new Error(String(err));
-        this.opts.log.warn({ err: errorMessage(err) }, 'write failed: primary unavailable');
-        throw primaryUnavailable();
+        this.opts.log.warn({ err: errorMessage(err) }, 'write failed');
+        throw writeFailure(err);
       }
       await client.query('ROLLBACK').catch((e: Error) => (broken = e));
       throw err;

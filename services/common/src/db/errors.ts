@@ -30,6 +30,19 @@ export function isUnavailable(err: unknown): boolean {
   );
 }
 
+/** True when a statement ran out of time (server statement_timeout or the client-side bound). */
+export function isStatementTimeout(err: unknown): boolean {
+  const e = (err ?? {}) as PgLikeError;
+  return e.code === '57014' || /Query read timeout/i.test(e.message ?? '');
+}
+
+/** The 503 for a write that could not be made: the primary is gone, or it did not answer in time. */
+export function writeFailure(err: unknown): AppError {
+  return isStatementTimeout(err)
+    ? new AppError(503, 'database_timeout', 'the database did not answer in time; retry later')
+    : primaryUnavailable();
+}
+
 export function primaryUnavailable(): AppError {
   return new AppError(
     503,
