@@ -10,6 +10,7 @@ import {
 import Router from '@koa/router';
 import { booksRouter } from './api/books.routes';
 import { Catalog } from './domain/catalog';
+import type { InvalidationPublisher } from './gateways/frontends.gateway';
 
 export interface CatalogDeps {
   db: Database;
@@ -17,6 +18,7 @@ export interface CatalogDeps {
   podName: string;
   internalToken: string;
   bodyLimit: string;
+  invalidations: InvalidationPublisher;
 }
 
 export function createApp(deps: CatalogDeps) {
@@ -28,7 +30,7 @@ export function createApp(deps: CatalogDeps) {
   });
   const internal = new Router();
   internal.use(requireBearer(deps.internalToken));
-  internal.use(booksRouter(new Catalog(deps.db)).routes());
+  internal.use(booksRouter(new Catalog(deps.db, deps.invalidations)).routes());
   internal.use(replicationRouter(deps.db).routes());
   mount(app, internal);
   return app;

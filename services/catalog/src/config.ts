@@ -1,5 +1,13 @@
 // Every setting of the catalog service, validated once at start.
-import { databaseSettings, env, loadConfig, serviceSettings, setting, type ConfigOf } from '@bazar/common';
+import {
+  databaseSettings,
+  env,
+  loadConfig,
+  serviceSettings,
+  setting,
+  upstreamSettings,
+  type ConfigOf,
+} from '@bazar/common';
 import { z } from 'zod';
 
 export const catalogSettings = {
@@ -15,6 +23,19 @@ export const catalogSettings = {
     'insert the seven seed books when missing',
   ),
   seedStock: setting('SEED_STOCK', env.int(100), 'stock of each seed book when it is first inserted'),
+  // Frontend pods to push cache invalidations to: FRONTEND_URLS, or FRONTEND_DNS (their headless Service) +
+  // FRONTEND_PORT. Neither: no frontends to tell (a back end run on its own).
+  ...upstreamSettings('FRONTEND', 8080),
+  invalidationDeadlineMs: setting(
+    'INVALIDATION_DEADLINE_MS',
+    env.int(300, 10),
+    'how long a write may wait for its cache invalidations to reach the frontend pods',
+  ),
+  invalidationAttempts: setting(
+    'INVALIDATION_ATTEMPTS',
+    env.int(3, 1),
+    'tries per frontend pod within that deadline',
+  ),
 };
 
 export type CatalogConfig = ConfigOf<typeof catalogSettings>;

@@ -10,3 +10,4 @@ export {
 export { ServiceProcess, type ExitStatus, type ServiceProcessOptions } from './service-process';
 export { BazarTopology, type TopologyOptions } from './topology';
 export { callJson, type CallOptions, type JsonResponse } from './http';
+export { RedisServer } from './redis-server';

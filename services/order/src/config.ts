@@ -1,20 +1,28 @@
 // Every setting of the order service, validated once at start.
-import { databaseSettings, env, loadConfig, serviceSettings, setting, type ConfigOf } from '@bazar/common';
-import { z } from 'zod';
+import {
+  databaseSettings,
+  env,
+  loadConfig,
+  serviceSettings,
+  setting,
+  upstreamDiscovery,
+  upstreamSettings,
+  type ConfigOf,
+} from '@bazar/common';
 
 export const orderSettings = {
   port: setting('PORT', env.port(7002), 'HTTP port of the internal order API'),
   ...serviceSettings,
   ...databaseSettings,
-  catalogUrls: setting(
-    'CATALOG_URLS',
-    env.list().pipe(z.array(z.url()).min(1, 'give at least one catalog URL')),
-    'comma-separated base URLs of the catalog pods',
-  ),
+  // CATALOG_URLS (static list) or CATALOG_DNS + CATALOG_PORT (headless Service), DNS_SERVER, DISCOVERY_*.
+  ...upstreamSettings('CATALOG', 7001),
   catalogTimeoutMs: setting('CATALOG_TIMEOUT_MS', env.int(2500, 100), 'bound on one call to a catalog pod'),
 };
 
 export type OrderConfig = ConfigOf<typeof orderSettings>;
 
-export const loadOrderConfig = (source: Record<string, string | undefined> = process.env): OrderConfig =>
-  loadConfig(orderSettings, source);
+export const loadOrderConfig = (source: Record<string, string | undefined> = process.env): OrderConfig => {
+  const cfg = loadConfig(orderSettings, source);
+  upstreamDiscovery('catalog', cfg); // exactly one of CATALOG_URLS and CATALOG_DNS
+  return cfg;
+};

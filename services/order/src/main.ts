@@ -1,6 +1,6 @@
-// Entry point of an order pod: config, database (migrations), catalog gateway, HTTP server, graceful shutdown.
+// Entry point of an order pod: config, catalog discovery, database, gateway, HTTP server, graceful shutdown.
 import { join } from 'node:path';
-import { createDatabase, createLogger, listen, runMain } from '@bazar/common';
+import { createDatabase, createEndpointSource, createLogger, listen, runMain } from '@bazar/common';
 import { createApp } from './app';
 import { loadOrderConfig } from './config';
 import { CatalogGateway } from './gateways/catalog.gateway';
@@ -8,9 +8,11 @@ import { CatalogGateway } from './gateways/catalog.gateway';
 runMain('order', async () => {
   const cfg = loadOrderConfig();
   const log = createLogger('order', cfg.logLevel);
+  const catalogSource = createEndpointSource('catalog', cfg, log);
+  await catalogSource.start();
   const { db, close } = await createDatabase('order', cfg, join(__dirname, '../../migrations'), log);
   const catalog = new CatalogGateway({
-    endpoints: cfg.catalogUrls,
+    source: catalogSource,
     token: cfg.internalToken,
     timeoutMs: cfg.catalogTimeoutMs,
     log,

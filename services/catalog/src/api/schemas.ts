@@ -1,11 +1,8 @@
 // Shapes of what the catalog API accepts. Unknown fields are rejected, numbers are bounded (I8).
 import { pageQueryFields } from '@bazar/common';
-import { z } from 'zod';
 
-export const bookIdParam = z
-  .string()
-  .regex(/^[1-9][0-9]{0,14}$/, 'must be a positive integer')
-  .transform(Number);
+export { bookIdParam } from '@bazar/common';
+import { z } from 'zod';
 
 const twoDecimals = (v: number) => Math.abs(v * 100 - Math.round(v * 100)) < 1e-6;
 

@@ -1,13 +1,17 @@
 // The catalog's rules: searching, changing books and reserving stock. Every write returns the new version.
 import { type Database, conflict, decodeCursor, notFound, toPage } from '@bazar/common';
 import * as books from '../data-access/books.repository';
+import type { InvalidationPublisher } from '../gateways/frontends.gateway';
 import type { Book, BookChange, BookPage, ReservationResult } from './book';
 
 /** Raised inside a reservation transaction when a concurrent twin won: roll back, then replay its result. */
 class AlreadyReserved extends Error {}
 
 export class Catalog {
-  constructor(private readonly db: Database) {}
+  constructor(
+    private readonly db: Database,
+    private readonly invalidations: InvalidationPublisher,
+  ) {}
 
   async getBook(id: number): Promise<Book> {
     const book = await this.db.read((q) => books.findBook(q, id));
@@ -29,13 +33,16 @@ export class Catalog {
     );
   }
 
+  /** Changes a book; every frontend pod has heard of the new version before this resolves. */
   async updateBook(id: number, change: BookChange): Promise<Book> {
-    return this.db.write(async (tx) => {
+    const book = await this.db.write(async (tx) => {
       const updated = await books.updateBook(tx, id, change);
       if (updated) return updated;
       if (!(await books.findBook(tx, id))) throw notFound(`no book with id ${id}`);
       throw conflict('insufficient_stock', 'quantityDelta would take the stock below zero');
     });
+    await this.invalidations.publish({ bookId: book.id, topic: book.topic, version: book.version });
+    return book;
   }
 
   /**
@@ -53,6 +60,7 @@ export class Catalog {
         if (!(await books.findBook(tx, bookId))) throw notFound(`no book with id ${bookId}`);
         throw conflict('out_of_stock', `book ${bookId} is sold out`);
       });
+      await this.invalidations.publish({ bookId, topic: reservation.topic, version: reservation.version });
       return { reservation, replayed: false };
     } catch (err) {
       if (!(err instanceof AlreadyReserved)) throw err;

@@ -1,96 +1,184 @@
-// JSON client for a replicated internal service: keep-alive connection pools per endpoint, round-robin over the
-// endpoints, and on a connection failure, timeout or 5xx the same request is tried on the next endpoint.
-// Callers only send requests that are safe to repeat (reads, or writes carrying an idempotency key).
-import { Pool } from 'undici';
+// JSON client for a replicated internal service, balancing over the endpoints an EndpointSource discovers:
+// round-robin over healthy endpoints, a keep-alive pool each, passive ejection on a connection error, timeout or
+// 500/502/503/504 (exponential backoff, then an active probe of /readyz), and the same request tried on the next
+// endpoint. Callers only send requests that are safe to repeat (reads, or writes carrying an idempotency key).
 import { AppError } from '../errors';
 import type { Logger } from '../logger';
+import type { EndpointSource } from '../discovery/endpoint-source';
+import {
+  describeProblem,
+  exchangeJson,
+  probeReady,
+  wasRefused,
+  type UpstreamResponse,
+} from './json-exchange';
+import { UpstreamEndpoint, type EjectionPolicy, type EndpointSnapshot } from './upstream-endpoint';
+
+export type { UpstreamResponse } from './json-exchange';
+export type { EjectionPolicy, EndpointSnapshot } from './upstream-endpoint';
 
 export interface UpstreamOptions {
   name: string;
-  endpoints: string[];
+  /** Where the endpoints come from. The client owns it from here on: `close()` stops it. */
+  source: EndpointSource;
   token: string;
+  /** Bound on one attempt (connect included). */
   timeoutMs: number;
   log: Logger;
+  /** Default: first ejection 250 ms, doubling per failed probe up to 10 s. */
+  ejection?: Partial<EjectionPolicy>;
+  /** Path probed on an ejected endpoint once its backoff is over; 2xx takes it back. Default `/readyz`. */
+  probePath?: string;
+  /** Keep-alive connections per endpoint. Default 64. */
+  connectionsPerEndpoint?: number;
 }
 
-export interface UpstreamResponse<T> {
-  status: number;
-  body: T;
-  endpoint: string;
+export interface UpstreamRequestOptions {
+  headers?: Record<string, string>;
+  /** How many endpoints may receive this request (a refused connection doesn't count). Default: all. */
+  attempts?: number;
 }
 
 export interface UpstreamErrorBody {
   error?: { code?: string; message?: string };
 }
 
+type Attempt<T> =
+  | { ok: true; answer: UpstreamResponse<T> }
+  | { ok: false; answer?: UpstreamResponse<T>; problem: string; refused: boolean };
+
+/** Answers that say the endpoint, not the request, is in trouble: eject it and try the next one. */
+const failureStatuses = new Set([500, 502, 503, 504]);
+
 export class UpstreamClient {
-  private readonly pools = new Map<string, Pool>();
+  private endpointsByUrl = new Map<string, UpstreamEndpoint>();
   private next = 0;
+  private readonly policy: EjectionPolicy;
+  private readonly unsubscribe: () => void;
 
   constructor(private readonly opts: UpstreamOptions) {
-    if (opts.endpoints.length === 0) throw new Error(`${opts.name}: no endpoints configured`);
-    for (const e of opts.endpoints)
-      this.pools.set(e, new Pool(e, { connections: 64, keepAliveTimeout: 30_000 }));
+    this.policy = { baseMs: opts.ejection?.baseMs ?? 250, maxMs: opts.ejection?.maxMs ?? 10_000 };
+    this.sync(opts.source.current());
+    this.unsubscribe = opts.source.onChange((urls) => this.sync(urls));
   }
 
-  /** Sends to one endpoint after another (round-robin start) until one answers below 500. */
+  /**
+   * Sends to healthy endpoints in round-robin order, then to ejected ones (least recently failed first), until
+   * one answers with something other than 500/502/503/504 or `attempts` endpoints have been tried. A 4xx is an
+   * answer and is returned; if every attempt failed, the last 5xx answer is returned as is; if none answered,
+   * throws AppError 503 `upstream_unavailable`.
+   */
   async request<T>(
-    method: 'GET' | 'POST' | 'PATCH',
+    method: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE',
     path: string,
     body?: unknown,
+    options: UpstreamRequestOptions = {},
   ): Promise<UpstreamResponse<T>> {
-    const endpoints = this.opts.endpoints;
-    const start = this.next++ % endpoints.length;
-    let lastProblem = 'no attempt';
-    for (let i = 0; i < endpoints.length; i++) {
-      const endpoint = endpoints[(start + i) % endpoints.length]!;
-      try {
-        const res = await this.send<T>(endpoint, method, path, body);
-        if (res.status < 500) return res;
-        // The upstream's own 503 (e.g. primary_unavailable) is an answer worth passing on if no one does better.
-        lastProblem = `${endpoint} answered ${res.status}`;
-        if (i === endpoints.length - 1) return res;
-      } catch (err) {
-        lastProblem = `${endpoint}: ${err instanceof Error ? err.message : String(err)}`;
-      }
-      this.opts.log.warn(
-        { upstream: this.opts.name, problem: lastProblem },
-        'upstream attempt failed; trying next',
-      );
+    const maxAttempts = options.attempts ?? Infinity;
+    if (!(maxAttempts >= 1)) throw new RangeError(`attempts must be at least 1, got ${options.attempts}`);
+    const headers = { authorization: `Bearer ${this.opts.token}`, ...options.headers };
+    let lastAnswer: UpstreamResponse<T> | undefined;
+    let lastProblem = 'no endpoint known';
+    let attempts = 0;
+    for (const endpoint of this.plan()) {
+      if (attempts >= maxAttempts) break;
+      if (endpoint.removed) continue;
+      const outcome = await this.attempt<T>(endpoint, { method, path, body, headers });
+      if (outcome.ok) return outcome.answer;
+      lastAnswer = outcome.answer ?? lastAnswer;
+      lastProblem = `${endpoint.url}: ${outcome.problem}`;
+      if (!outcome.refused) attempts++;
     }
+    // The upstream's own 503 (e.g. primary_unavailable) is an answer worth passing on if no one did better.
+    if (lastAnswer) return lastAnswer;
     throw new AppError(503, 'upstream_unavailable', `${this.opts.name} is unavailable (${lastProblem})`);
   }
 
-  async close(): Promise<void> {
-    await Promise.all([...this.pools.values()].map((p) => p.close()));
+  /** The endpoints and their health, for an ops panel. */
+  endpoints(): EndpointSnapshot[] {
+    return [...this.endpointsByUrl.values()].map((e) => e.snapshot());
   }
 
-  private async send<T>(
-    endpoint: string,
-    method: string,
-    path: string,
-    body: unknown,
-  ): Promise<UpstreamResponse<T>> {
-    const pool = this.pools.get(endpoint)!;
-    const res = await pool.request({
-      method,
-      path,
-      headers: {
-        authorization: `Bearer ${this.opts.token}`,
-        accept: 'application/json',
-        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-      },
-      body: body === undefined ? undefined : JSON.stringify(body),
-      signal: AbortSignal.timeout(this.opts.timeoutMs),
-    });
-    const text = await res.body.text();
-    let parsed: unknown;
+  /** Stops the source and closes every pool (in-flight requests finish first). */
+  async close(): Promise<void> {
+    this.unsubscribe();
+    this.opts.source.stop();
+    const all = [...this.endpointsByUrl.values()];
+    this.endpointsByUrl = new Map();
+    await Promise.all(all.map((e) => e.close()));
+  }
+
+  /** One try on one endpoint; records the outcome in the endpoint's health. */
+  private async attempt<T>(
+    endpoint: UpstreamEndpoint,
+    req: { method: string; path: string; body: unknown; headers: Record<string, string> },
+  ): Promise<Attempt<T>> {
+    endpoint.requests++;
+    const started = performance.now();
+    const elapsed = () => Math.round(performance.now() - started);
     try {
-      parsed = text ? JSON.parse(text) : undefined;
-    } catch {
-      throw new Error(`non-JSON answer with status ${res.statusCode}`);
+      const answer = await exchangeJson<T>({
+        ...req,
+        pool: endpoint.pool,
+        endpoint: endpoint.url,
+        timeoutMs: this.opts.timeoutMs,
+      });
+      if (!failureStatuses.has(answer.status)) {
+        endpoint.succeeded(elapsed());
+        return { ok: true, answer };
+      }
+      const problem = `answered ${answer.status}`;
+      this.recordFailure(endpoint, problem, elapsed());
+      return { ok: false, answer, problem, refused: false };
+    } catch (err) {
+      const problem = describeProblem(err);
+      this.recordFailure(endpoint, problem, elapsed());
+      return { ok: false, problem, refused: wasRefused(err) };
     }
-    return { status: res.statusCode, body: parsed as T, endpoint };
+  }
+
+  /** Healthy endpoints from the round-robin cursor on, then ejected ones, least recently failed first. */
+  private plan(): UpstreamEndpoint[] {
+    const all = [...this.endpointsByUrl.values()];
+    const healthy = all.filter((e) => e.healthy);
+    const start = healthy.length === 0 ? 0 : this.next++ % healthy.length;
+    const ejected = all.filter((e) => !e.healthy).sort((a, b) => a.lastFailureAt - b.lastFailureAt);
+    return [...healthy.slice(start), ...healthy.slice(0, start), ...ejected];
+  }
+
+  private recordFailure(endpoint: UpstreamEndpoint, problem: string, latencyMs: number): void {
+    const ejected = endpoint.failed(problem, latencyMs);
+    const { log, name } = this.opts;
+    if (ejected) {
+      log.warn({ upstream: name, endpoint: endpoint.url, problem }, 'upstream endpoint ejected');
+    } else {
+      log.debug({ upstream: name, endpoint: endpoint.url, problem }, 'upstream attempt failed');
+    }
+    // Failing pods are often gone pods: let discovery look again (it rate-limits these).
+    this.opts.source.requestRefresh();
+  }
+
+  /** Follows the source: pools for new endpoints, closed pools for vanished ones; health survives for the rest. */
+  private sync(urls: string[]): void {
+    const before = this.endpointsByUrl;
+    const after = new Map<string, UpstreamEndpoint>();
+    for (const url of urls) after.set(url, before.get(url) ?? this.createEndpoint(url));
+    for (const [url, endpoint] of before) {
+      if (after.has(url)) continue;
+      endpoint.close().catch((err: unknown) => {
+        this.opts.log.warn(
+          { upstream: this.opts.name, endpoint: url, err },
+          'closing a removed endpoint failed',
+        );
+      });
+    }
+    this.endpointsByUrl = after;
+  }
+
+  private createEndpoint(url: string): UpstreamEndpoint {
+    const path = this.opts.probePath ?? '/readyz';
+    const probe = (e: UpstreamEndpoint) => probeReady(e.pool, path, this.opts.timeoutMs);
+    return new UpstreamEndpoint(url, this.policy, probe, this.opts.connectionsPerEndpoint ?? 64);
   }
 }
 

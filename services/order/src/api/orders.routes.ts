@@ -1,6 +1,6 @@
 // The order service's internal HTTP API. No SQL here.
 import Router from '@koa/router';
-import { pageQueryFields, parseInput } from '@bazar/common';
+import { orderIdParam, pageQueryFields, parseInput } from '@bazar/common';
 import { z } from 'zod';
 import type { Orders } from '../domain/orders';
 
@@ -8,7 +8,6 @@ const placeOrderBody = z.strictObject({
   orderId: z.uuid().optional(),
   bookId: z.number().int().min(1).max(999_999_999_999_999),
 });
-const orderIdParam = z.uuid();
 const listQuery = z.strictObject(pageQueryFields);
 
 export function ordersRouter(orders: Orders): Router {

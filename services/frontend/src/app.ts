@@ -1,0 +1,43 @@
+// Builds the frontend's Koa app from its dependencies; main.ts owns listening, connections and shutdown.
+import { createBaseApp, mount, type Logger, type UpstreamClient } from '@bazar/common';
+import { booksRouter } from './api/books.routes';
+import { internalRouter } from './api/internal.routes';
+import { opsRouter } from './api/ops.routes';
+import { ordersRouter } from './api/orders.routes';
+import { BookCache } from './domain/book-cache';
+import type { CacheStore } from './domain/cache-store';
+import type { FillGate } from './domain/fill-gate';
+import { Storefront } from './domain/storefront';
+import { CatalogGateway } from './gateways/catalog.gateway';
+import { OrderGateway } from './gateways/order.gateway';
+import { createMetrics } from './metrics';
+
+export interface FrontendDeps {
+  log: Logger;
+  podName: string;
+  bodyLimit: string;
+  adminToken: string;
+  internalToken: string;
+  store: CacheStore;
+  catalog: UpstreamClient;
+  orders: UpstreamClient;
+  /** Present only with TEST_HOOKS=true. */
+  gate?: FillGate;
+}
+
+export function createApp(deps: FrontendDeps) {
+  const cache = new BookCache(deps.store, deps.gate);
+  const storefront = new Storefront(cache, new CatalogGateway(deps.catalog), new OrderGateway(deps.orders));
+  const app = createBaseApp({
+    log: deps.log,
+    servedBy: deps.podName,
+    bodyLimit: deps.bodyLimit,
+    ready: async () =>
+      deps.catalog.endpoints().length > 0 && deps.orders.endpoints().length > 0 && (await deps.store.ping()),
+  });
+  mount(app, booksRouter(storefront, deps.adminToken));
+  mount(app, ordersRouter(storefront));
+  mount(app, internalRouter(cache, deps.internalToken, deps.gate));
+  mount(app, opsRouter({ ...deps, cache, metrics: createMetrics(cache, deps.store) }));
+  return app;
+}

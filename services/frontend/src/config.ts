@@ -1,0 +1,49 @@
+// Every setting of the frontend, validated once at start.
+import { env, loadConfig, serviceSettings, setting, upstreamSettings, type ConfigOf } from '@bazar/common';
+import { z } from 'zod';
+
+export const frontendSettings = {
+  port: setting('PORT', env.port(8080), 'HTTP port of the public API'),
+  ...serviceSettings,
+  adminToken: setting('ADMIN_TOKEN', env.secret(), 'bearer token required by PATCH /books/:id'),
+  ...upstreamSettings('CATALOG', 7001),
+  ...upstreamSettings('ORDER', 7002),
+  upstreamTimeoutMs: setting(
+    'UPSTREAM_TIMEOUT_MS',
+    env.int(2500, 100),
+    'bound on one call to a catalog or order pod',
+  ),
+  cacheStore: setting(
+    'CACHE_STORE',
+    z.enum(['memory', 'redis']).default('memory'),
+    'where cached entries live',
+  ),
+  cacheMaxEntries: setting(
+    'CACHE_MAX_ENTRIES',
+    env.int(10_000, 1),
+    'in-memory store: most entries kept (LRU)',
+  ),
+  cacheTtlMs: setting(
+    'CACHE_TTL_MS',
+    env.int(30_000, 100),
+    'how long an entry lives; also the bound on staleness when an invalidation cannot reach this pod (I4)',
+  ),
+  redisUrl: setting('REDIS_URL', env.url().optional(), 'redis:// URL, required with CACHE_STORE=redis'),
+  testHooks: setting(
+    'TEST_HOOKS',
+    z
+      .enum(['true', 'false'])
+      .default('false')
+      .transform((v) => v === 'true'),
+    'expose the fill gate tests use to stage races; never in production',
+  ),
+};
+
+export type FrontendConfig = ConfigOf<typeof frontendSettings>;
+
+export function loadFrontendConfig(source: Record<string, string | undefined> = process.env): FrontendConfig {
+  const cfg = loadConfig(frontendSettings, source);
+  if (cfg.cacheStore === 'redis' && !cfg.redisUrl)
+    throw new Error('REDIS_URL: required with CACHE_STORE=redis');
+  return cfg;
+}

@@ -1,0 +1,139 @@
+// The frontend's cache of book info and topic searches, with the rules that keep it correct:
+// - book entries carry the book's version; each invalidation leaves a per-book tombstone (the version it
+//   announced), and an entry older than its tombstone is never stored (I3) nor served;
+// - concurrent misses for one key share one upstream call, but a request arriving after an invalidation never
+//   joins a load that started before it;
+// - search entries of a topic are dropped when any book of that topic changes, and a search load that was in
+//   flight across such an invalidation is not stored.
+import { createLRU } from 'lru.min';
+import type { CacheStore } from './cache-store';
+import type { FillGate } from './fill-gate';
+
+export interface Versioned {
+  version: number;
+}
+
+export interface Invalidation {
+  bookId: number;
+  topic: string;
+  version: number;
+}
+
+export interface CacheResult<T> {
+  value: T;
+  hit: boolean;
+}
+
+export interface CacheCounters {
+  hits: number;
+  misses: number;
+  invalidations: number;
+  staleFillsRejected: number;
+}
+
+const bookKey = (id: number) => `book:${id}`;
+const topicOf = (topic: string) => topic.trim().toLowerCase();
+
+export class BookCache {
+  readonly counters: CacheCounters = { hits: 0, misses: 0, invalidations: 0, staleFillsRejected: 0 };
+  /** bookId → newest version announced by an invalidation. */
+  private readonly tombstones = createLRU<number, number>({ max: 100_000 });
+  /** topic → search keys this pod has filled or served, so an invalidation can drop them. */
+  private readonly searchKeys = createLRU<string, Set<string>>({ max: 10_000 });
+  /** topic → count of invalidations seen, to spot a search load that raced one. */
+  private readonly topicEpochs = new Map<string, number>();
+  private readonly inflight = new Map<string, Promise<unknown>>();
+
+  constructor(
+    private readonly store: CacheStore,
+    private readonly gate?: FillGate,
+  ) {}
+
+  async getBook<T extends Versioned>(id: number, load: () => Promise<T>): Promise<CacheResult<T>> {
+    const key = bookKey(id);
+    const cached = (await this.store.keyv.get(key)) as T | undefined;
+    if (cached && cached.version >= this.tombstone(id)) {
+      this.counters.hits++;
+      return { value: cached, hit: true };
+    }
+    this.counters.misses++;
+    const value = await this.coalesce(key, async () => {
+      const fresh = await load();
+      await this.gate?.pass();
+      await this.fillBook(key, id, fresh);
+      return fresh;
+    });
+    return { value, hit: false };
+  }
+
+  async getSearch<T>(topic: string, variant: string, load: () => Promise<T>): Promise<CacheResult<T>> {
+    const t = topicOf(topic);
+    const key = `search:${t}:${variant}`;
+    const cached = (await this.store.keyv.get(key)) as T | undefined;
+    if (cached !== undefined) {
+      this.counters.hits++;
+      this.remember(t, key);
+      return { value: cached, hit: true };
+    }
+    this.counters.misses++;
+    const value = await this.coalesce(key, async () => {
+      const epoch = this.topicEpochs.get(t) ?? 0;
+      const fresh = await load();
+      await this.gate?.pass();
+      if ((this.topicEpochs.get(t) ?? 0) !== epoch) this.counters.staleFillsRejected++;
+      else {
+        this.remember(t, key);
+        await this.store.keyv.set(key, fresh);
+      }
+      return fresh;
+    });
+    return { value, hit: false };
+  }
+
+  /** Applies an invalidation pushed by a catalog pod; resolves once nothing older can be served or stored. */
+  async invalidate(inv: Invalidation): Promise<void> {
+    this.counters.invalidations++;
+    const key = bookKey(inv.bookId);
+    if (inv.version > this.tombstone(inv.bookId)) this.tombstones.set(inv.bookId, inv.version);
+    this.inflight.delete(key); // later requests start a fresh load instead of joining an older one
+    const t = topicOf(inv.topic);
+    this.topicEpochs.set(t, (this.topicEpochs.get(t) ?? 0) + 1);
+    const searchKeys = [...(this.searchKeys.get(t) ?? [])];
+    this.searchKeys.delete(t);
+    for (const k of searchKeys) this.inflight.delete(k);
+    await this.store.keyv.deleteMany([key, ...searchKeys]);
+  }
+
+  private tombstone(id: number): number {
+    return this.tombstones.get(id) ?? 0;
+  }
+
+  private async fillBook<T extends Versioned>(key: string, id: number, fresh: T): Promise<void> {
+    if (fresh.version < this.tombstone(id)) {
+      this.counters.staleFillsRejected++;
+      return;
+    }
+    await this.store.keyv.set(key, fresh);
+    // An invalidation may have landed while the store was writing: take back what is now known to be old.
+    if (fresh.version < this.tombstone(id)) {
+      this.counters.staleFillsRejected++;
+      await this.store.keyv.delete(key);
+    }
+  }
+
+  private remember(topic: string, key: string): void {
+    const keys = this.searchKeys.get(topic) ?? new Set<string>();
+    if (keys.size < 1_000) keys.add(key); // beyond that, entries of this topic expire by TTL only
+    this.searchKeys.set(topic, keys);
+  }
+
+  private coalesce<T>(key: string, load: () => Promise<T>): Promise<T> {
+    const running = this.inflight.get(key) as Promise<T> | undefined;
+    if (running) return running;
+    const started = load().finally(() => {
+      if (this.inflight.get(key) === started) this.inflight.delete(key);
+    });
+    this.inflight.set(key, started);
+    return started;
+  }
+}

@@ -1,0 +1,64 @@
+// Where cached entries live: a bounded in-memory LRU (default) or a Redis shared by every frontend pod. Both are
+// keyv stores with the same TTL; this module also reports what /cache/stats needs from each.
+import KeyvRedis from '@keyv/redis';
+import Keyv from 'keyv';
+import { createLRU } from 'lru.min';
+
+export interface CacheStore {
+  kind: 'memory' | 'redis';
+  keyv: Keyv;
+  entries(): Promise<number>;
+  evictions(): Promise<number>;
+  ping(): Promise<boolean>;
+  close(): Promise<void>;
+}
+
+export interface CacheStoreOptions {
+  kind: 'memory' | 'redis';
+  maxEntries: number;
+  ttlMs: number;
+  redisUrl?: string;
+}
+
+const namespace = 'bazar';
+
+export function createCacheStore(opts: CacheStoreOptions): CacheStore {
+  return opts.kind === 'redis' ? redisStore(opts) : memoryStore(opts);
+}
+
+function memoryStore(opts: CacheStoreOptions): CacheStore {
+  let evicted = 0;
+  const lru = createLRU<string, unknown>({ max: opts.maxEntries, onEviction: () => void evicted++ });
+  // keyv wraps each value with its expiry and drops expired ones on read; the LRU bounds the count.
+  const keyv = new Keyv({ store: lru, ttl: opts.ttlMs, namespace, useKeyPrefix: false });
+  return {
+    kind: 'memory',
+    keyv,
+    entries: async () => lru.size,
+    evictions: async () => evicted,
+    ping: async () => true,
+    close: async () => undefined,
+  };
+}
+
+function redisStore(opts: CacheStoreOptions): CacheStore {
+  if (!opts.redisUrl) throw new Error('REDIS_URL is required when CACHE_STORE=redis');
+  const redis = new KeyvRedis(opts.redisUrl, { throwOnConnectError: false, throwOnErrors: false });
+  const keyv = new Keyv({ store: redis, ttl: opts.ttlMs, namespace });
+  // getClient() connects on first use (and after a reconnect), unlike the bare `client` property.
+  const client = async () =>
+    (await redis.getClient()) as unknown as {
+      dbSize(): Promise<number>;
+      info(section: string): Promise<string>;
+      ping(): Promise<string>;
+    };
+  return {
+    kind: 'redis',
+    keyv,
+    // The Redis database is Bazar's alone, so its key count is the entry count.
+    entries: async () => (await client()).dbSize(),
+    evictions: async () => Number(/evicted_keys:(\d+)/.exec(await (await client()).info('stats'))?.[1] ?? 0),
+    ping: async () => (await (await client()).ping()) === 'PONG',
+    close: () => redis.disconnect(),
+  };
+}

@@ -1,0 +1,19 @@
+// Purchases are keyed by order id. A client's Idempotency-Key maps to the same order id on every frontend pod
+// (a name-based UUID), so a retry through any pod reaches the same order (I5).
+import { randomUUID } from 'node:crypto';
+import { v5 as uuidv5 } from 'uuid';
+import { badRequest } from '@bazar/common';
+
+// Fixed namespace for Bazar order ids; changing it would re-key every in-flight retry.
+const orderNamespace = '0f6c5a1e-8a0e-4b8e-9a52-6d1f5b3c2e7a';
+
+export function orderIdFor(idempotencyKey: string | undefined): { orderId: string; key: string } {
+  if (idempotencyKey === undefined) {
+    const orderId = randomUUID();
+    return { orderId, key: orderId };
+  }
+  if (!/^[\x21-\x7e]{1,128}$/.test(idempotencyKey)) {
+    throw badRequest('invalid_idempotency_key', 'Idempotency-Key must be 1-128 visible ASCII characters');
+  }
+  return { orderId: uuidv5(idempotencyKey, orderNamespace), key: idempotencyKey };
+}

@@ -1,0 +1,29 @@
+// The frontend's way to the order pods. A purchase carries its order id, so trying it on every pod in turn can
+// never buy twice; reads are retried once on the next pod.
+import { raiseUpstreamError, type UpstreamClient } from '@bazar/common';
+import type { Order, Page, Served } from '../domain/types';
+import { served } from './catalog.gateway';
+
+export class OrderGateway {
+  constructor(private readonly client: UpstreamClient) {}
+
+  async placeOrder(bookId: number, orderId: string): Promise<Served<Order> & { created: boolean }> {
+    const res = await this.client.request<Order>('POST', '/orders', { bookId, orderId });
+    if (res.status !== 200 && res.status !== 201) raiseUpstreamError(res);
+    return { ...served(res), created: res.status === 201 };
+  }
+
+  async listOrders(limit: number, cursor?: string): Promise<Served<Page<Order>>> {
+    const q = new URLSearchParams({ limit: String(limit) });
+    if (cursor) q.set('cursor', cursor);
+    const res = await this.client.request<Page<Order>>('GET', `/orders?${q}`, undefined, { attempts: 2 });
+    if (res.status !== 200) raiseUpstreamError(res);
+    return served(res);
+  }
+
+  async getOrder(id: string): Promise<Served<Order>> {
+    const res = await this.client.request<Order>('GET', `/orders/${id}`, undefined, { attempts: 2 });
+    if (res.status !== 200) raiseUpstreamError(res);
+    return served(res);
+  }
+}

@@ -1,0 +1,53 @@
+// Entry point of a frontend pod: config, cache store, discovery of catalog and order pods, HTTP server, shutdown.
+import { UpstreamClient, createEndpointSource, createLogger, listen, runMain } from '@bazar/common';
+import { createApp } from './app';
+import { loadFrontendConfig } from './config';
+import { createCacheStore } from './domain/cache-store';
+import { FillGate } from './domain/fill-gate';
+
+runMain('frontend', async () => {
+  const cfg = loadFrontendConfig();
+  const log = createLogger('frontend', cfg.logLevel);
+  const store = createCacheStore({
+    kind: cfg.cacheStore,
+    maxEntries: cfg.cacheMaxEntries,
+    ttlMs: cfg.cacheTtlMs,
+    redisUrl: cfg.redisUrl,
+  });
+  const upstream = async (name: 'catalog' | 'order') => {
+    const source = createEndpointSource(name, cfg, log);
+    await source.start();
+    return new UpstreamClient({
+      name,
+      source,
+      token: cfg.internalToken,
+      timeoutMs: cfg.upstreamTimeoutMs,
+      log,
+    });
+  };
+  const catalog = await upstream('catalog');
+  const orders = await upstream('order');
+  if (cfg.testHooks) log.warn('TEST_HOOKS is on: the fill gate is exposed');
+  const app = createApp({
+    log,
+    podName: cfg.podName,
+    bodyLimit: cfg.bodyLimit,
+    adminToken: cfg.adminToken,
+    internalToken: cfg.internalToken,
+    store,
+    catalog,
+    orders,
+    gate: cfg.testHooks ? new FillGate() : undefined,
+  });
+  return listen({
+    app,
+    host: cfg.host,
+    port: cfg.port,
+    log,
+    drainMs: cfg.drainMs,
+    onClose: async () => {
+      await Promise.all([catalog.close(), orders.close()]);
+      await store.close();
+    },
+  });
+});

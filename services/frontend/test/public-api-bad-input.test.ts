@@ -1,0 +1,211 @@
+// I8 through the public API: malformed ids, bodies, headers, huge payloads and injection strings get a 4xx
+// JSON error; nothing changes and the pods stay up.
+import { strict as assert } from 'node:assert';
+import { BazarTopology, callJson, type CallOptions } from '@bazar/harness';
+
+const injection = "1'; DROP TABLE books; --";
+
+interface Case {
+  name: string;
+  method: string;
+  path: string;
+  opts?: CallOptions;
+  admin?: boolean;
+  status: number;
+  code: string;
+}
+
+const cases: Case[] = [
+  { name: 'non-numeric info id', method: 'GET', path: '/info/abc', status: 400, code: 'invalid_input' },
+  {
+    name: 'injection as info id',
+    method: 'GET',
+    path: `/info/${encodeURIComponent(injection)}`,
+    status: 400,
+    code: 'invalid_input',
+  },
+  {
+    name: 'huge info id',
+    method: 'GET',
+    path: '/info/123456789012345678901234567890',
+    status: 400,
+    code: 'invalid_input',
+  },
+  { name: 'unknown book', method: 'GET', path: '/info/424242', status: 404, code: 'not_found' },
+  { name: 'bad search limit', method: 'GET', path: '/search/x?limit=-1', status: 400, code: 'invalid_input' },
+  {
+    name: 'bad search cursor',
+    method: 'GET',
+    path: '/search/x?cursor=%00%01',
+    status: 400,
+    code: 'invalid_cursor',
+  },
+  {
+    name: 'overlong topic',
+    method: 'GET',
+    path: `/search/${'t'.repeat(300)}`,
+    status: 400,
+    code: 'invalid_input',
+  },
+  { name: 'purchase of a bad id', method: 'POST', path: '/purchase/0', status: 400, code: 'invalid_input' },
+  {
+    name: 'purchase of an unknown book',
+    method: 'POST',
+    path: '/purchase/424242',
+    status: 404,
+    code: 'not_found',
+  },
+  {
+    name: 'idempotency key with control characters',
+    method: 'POST',
+    path: '/purchase/1',
+    opts: { headers: { 'Idempotency-Key': 'a b' } },
+    status: 400,
+    code: 'invalid_idempotency_key',
+  },
+  {
+    name: 'overlong idempotency key',
+    method: 'POST',
+    path: '/purchase/1',
+    opts: { headers: { 'Idempotency-Key': 'k'.repeat(200) } },
+    status: 400,
+    code: 'invalid_idempotency_key',
+  },
+  {
+    name: 'update without a token',
+    method: 'PATCH',
+    path: '/books/1',
+    opts: { body: { price: 1 } },
+    status: 401,
+    code: 'unauthorized',
+  },
+  {
+    name: 'update with a wrong token',
+    method: 'PATCH',
+    path: '/books/1',
+    opts: { body: { price: 1 }, headers: { authorization: 'Bearer wrong-token-wrong-token' } },
+    status: 401,
+    code: 'unauthorized',
+  },
+  {
+    name: 'update with a negative price',
+    method: 'PATCH',
+    path: '/books/1',
+    admin: true,
+    opts: { body: { price: -1 } },
+    status: 400,
+    code: 'invalid_input',
+  },
+  {
+    name: 'update with an unknown field',
+    method: 'PATCH',
+    path: '/books/1',
+    admin: true,
+    opts: { body: { title: injection } },
+    status: 400,
+    code: 'invalid_input',
+  },
+  {
+    name: 'update with an array body',
+    method: 'PATCH',
+    path: '/books/1',
+    admin: true,
+    opts: { body: [1] },
+    status: 400,
+    code: 'invalid_input',
+  },
+  {
+    name: 'malformed JSON',
+    method: 'PATCH',
+    path: '/books/1',
+    admin: true,
+    opts: { rawBody: '{"price":' },
+    status: 400,
+    code: 'invalid_json',
+  },
+  {
+    name: 'a 5 MB body',
+    method: 'PATCH',
+    path: '/books/1',
+    admin: true,
+    opts: { rawBody: JSON.stringify({ price: 1, pad: 'x'.repeat(5 * 1024 * 1024) }) },
+    status: 413,
+    code: 'payload_too_large',
+  },
+  {
+    name: 'a non-JSON body',
+    method: 'PATCH',
+    path: '/books/1',
+    admin: true,
+    opts: { rawBody: '<xml/>', headers: { 'content-type': 'application/xml' } },
+    status: 415,
+    code: 'unsupported_media_type',
+  },
+  {
+    name: 'a bad order id',
+    method: 'GET',
+    path: `/orders/${encodeURIComponent(injection)}`,
+    status: 400,
+    code: 'invalid_input',
+  },
+  {
+    name: 'an unknown order',
+    method: 'GET',
+    path: `/orders/${crypto.randomUUID()}`,
+    status: 404,
+    code: 'not_found',
+  },
+  {
+    name: 'an internal endpoint without the internal token',
+    method: 'POST',
+    path: '/internal/invalidations',
+    opts: { body: {} },
+    status: 401,
+    code: 'unauthorized',
+  },
+  { name: 'an unknown route', method: 'GET', path: '/admin', status: 404, code: 'not_found' },
+  { name: 'a wrong method', method: 'DELETE', path: '/info/1', status: 405, code: 'method_not_allowed' },
+];
+
+describe('I8: bad input through the public API', function () {
+  this.timeout(120_000);
+  let topo: BazarTopology;
+  const fe = () => topo.frontends[0]!.url;
+  const book = async () =>
+    (await callJson('GET', `${topo.catalogs[0]!.url}/books/1`, { token: topo.token })).body;
+
+  before(async () => {
+    topo = await BazarTopology.start({ frontends: 1, catalogs: 1, orders: 1 });
+  });
+  after(async () => {
+    await topo?.stop();
+  });
+
+  for (const c of cases) {
+    it(`${c.name} → ${c.status} ${c.code}, nothing changed`, async () => {
+      const before = await book();
+      const res = await callJson(c.method, `${fe()}${c.path}`, {
+        ...c.opts,
+        token: c.admin ? topo.adminToken : c.opts?.token,
+      });
+      assert.equal(res.status, c.status, JSON.stringify(res.body));
+      assert.match(res.headers.get('content-type') ?? '', /^application\/json/);
+      assert.equal(res.body.error.code, c.code, JSON.stringify(res.body));
+      assert.deepEqual(await book(), before);
+    });
+  }
+
+  it('an injection string as a topic is only a topic that matches nothing', async () => {
+    const res = await callJson('GET', `${fe()}/search/${encodeURIComponent(injection)}`);
+    assert.equal(res.status, 200);
+    assert.deepEqual(res.body.items, []);
+  });
+
+  it('no order was made and the pods are still up', async () => {
+    const rows = await topo.cluster.query('primary', 'SELECT count(*)::int AS n FROM orders', [], 'orders');
+    assert.equal(rows[0]!.n, 0);
+    for (const pod of [...topo.frontends, ...topo.catalogs, ...topo.orders]) {
+      assert.equal((await callJson('GET', `${pod.url}/healthz`)).status, 200);
+    }
+  });
+});
