@@ -4,6 +4,7 @@
 import { bodyParser } from '@koa/bodyparser';
 import Router from '@koa/router';
 import Koa from 'koa';
+import { hasBody } from 'type-is';
 import { AppError } from '../errors';
 import type { Logger } from '../logger';
 import { errorMiddleware } from './error-middleware';
@@ -25,7 +26,9 @@ export function createBaseApp(opts: BaseAppOptions): Koa {
   app.use(errorMiddleware(opts.log));
   app.use(async (ctx, next) => {
     ctx.set('X-Served-By', opts.servedBy);
-    if (methodsWithBody.has(ctx.method) && ctx.request.length && !ctx.is('application/json')) {
+    // hasBody also sees chunked bodies, which carry no Content-Length; an explicit length of 0 is no body.
+    const sendsBody = hasBody(ctx.req) && ctx.request.length !== 0;
+    if (methodsWithBody.has(ctx.method) && sendsBody && !ctx.is('application/json')) {
       throw new AppError(415, 'unsupported_media_type', 'request bodies must be application/json');
     }
     await next();

@@ -12,7 +12,9 @@ export function ordersRouter(store: Storefront): Router {
 
   router.post('/purchase/:id', async (ctx) => {
     const bookId = parseInput(bookIdParam, ctx.params.id, 'book id');
-    const key = ctx.get('idempotency-key') || undefined;
+    // An empty Idempotency-Key is a malformed key, not an absent one.
+    const header = ctx.headers['idempotency-key'];
+    const key = Array.isArray(header) ? header.join(',') : header;
     const { value, created, servedBy, key: usedKey } = await store.purchase(bookId, key);
     markServed(ctx, servedBy);
     ctx.set('Idempotency-Key', usedKey);

@@ -29,8 +29,16 @@ export function createCacheStore(opts: CacheStoreOptions): CacheStore {
 function memoryStore(opts: CacheStoreOptions): CacheStore {
   let evicted = 0;
   const lru = createLRU<string, unknown>({ max: opts.maxEntries, onEviction: () => void evicted++ });
-  // keyv wraps each value with its expiry and drops expired ones on read; the LRU bounds the count.
-  const keyv = new Keyv({ store: lru, ttl: opts.ttlMs, namespace, useKeyPrefix: false });
+  // keyv wraps each value with its expiry and drops expired ones on read; the LRU bounds the count. Values stay
+  // objects (no JSON round trip per hit): cached values are never mutated after they are stored.
+  const keyv = new Keyv({
+    store: lru,
+    ttl: opts.ttlMs,
+    namespace,
+    useKeyPrefix: false,
+    serialize: undefined,
+    deserialize: undefined,
+  });
   return {
     kind: 'memory',
     keyv,

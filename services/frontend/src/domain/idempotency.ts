@@ -1,5 +1,6 @@
-// Purchases are keyed by order id. A client's Idempotency-Key maps to the same order id on every frontend pod
-// (a name-based UUID), so a retry through any pod reaches the same order (I5).
+// Purchases are keyed by order id. An Idempotency-Key maps to the same order id on every frontend pod (a
+// name-based UUID), so a retry through any pod reaches the same order (I5). Without a key the frontend makes one
+// and returns it, so that key too names the order on a retry.
 import { randomUUID } from 'node:crypto';
 import { v5 as uuidv5 } from 'uuid';
 import { badRequest } from '@bazar/common';
@@ -8,12 +9,9 @@ import { badRequest } from '@bazar/common';
 const orderNamespace = '0f6c5a1e-8a0e-4b8e-9a52-6d1f5b3c2e7a';
 
 export function orderIdFor(idempotencyKey: string | undefined): { orderId: string; key: string } {
-  if (idempotencyKey === undefined) {
-    const orderId = randomUUID();
-    return { orderId, key: orderId };
-  }
-  if (!/^[\x21-\x7e]{1,128}$/.test(idempotencyKey)) {
+  const key = idempotencyKey ?? randomUUID();
+  if (!/^[\x21-\x7e]{1,128}$/.test(key)) {
     throw badRequest('invalid_idempotency_key', 'Idempotency-Key must be 1-128 visible ASCII characters');
   }
-  return { orderId: uuidv5(idempotencyKey, orderNamespace), key: idempotencyKey };
+  return { orderId: uuidv5(key, orderNamespace), key };
 }
