@@ -1,5 +1,7 @@
 // Builds the frontend's Koa app from its dependencies; main.ts owns listening, connections and shutdown.
+import { join } from 'node:path';
 import { createBaseApp, mount, type Logger, type UpstreamClient } from '@bazar/common';
+import serve from 'koa-static';
 import { booksRouter } from './api/books.routes';
 import { internalRouter } from './api/internal.routes';
 import { opsRouter } from './api/ops.routes';
@@ -39,5 +41,7 @@ export function createApp(deps: FrontendDeps) {
   mount(app, ordersRouter(storefront));
   mount(app, internalRouter(cache, deps.internalToken, deps.gate));
   mount(app, opsRouter({ ...deps, cache, metrics: createMetrics(cache, deps.store) }));
+  // The storefront: static files, no build step; index.html at `/`.
+  app.use(serve(join(__dirname, '../../public'), { index: 'index.html', gzip: false, brotli: false }));
   return app;
 }

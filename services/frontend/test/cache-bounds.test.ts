@@ -35,6 +35,17 @@ describe('cache bounds (in-memory store)', function () {
     assert.equal(await xcache(fe, '/info/1'), 'MISS', 'the oldest entry was evicted');
   });
 
+  it('counts an invalidation as an invalidation, not as an eviction', async () => {
+    const fe = topo.frontends[0]!.url;
+    await callJson('GET', `${fe}/info/2`);
+    const before = await stats(fe);
+    const res = await callJson('PATCH', `${fe}/books/2`, { token: topo.adminToken, body: { price: 52 } });
+    assert.equal(res.status, 200);
+    const after = await stats(fe);
+    assert.equal(after.invalidations, before.invalidations + 1);
+    assert.equal(after.evictions, before.evictions);
+  });
+
   it('expires an entry after CACHE_TTL_MS, not before', async () => {
     const fe = topo.frontends[0]!.url;
     await callJson('GET', `${fe}/info/6`);

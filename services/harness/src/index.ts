@@ -11,3 +11,4 @@ export { ServiceProcess, type ExitStatus, type ServiceProcessOptions } from './s
 export { BazarTopology, type TopologyOptions } from './topology';
 export { callJson, type CallOptions, type JsonResponse } from './http';
 export { RedisServer } from './redis-server';
+export { EmbeddedPostgres } from './embedded-postgres';

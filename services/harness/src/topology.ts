@@ -2,8 +2,10 @@
 // catalog, order and frontend pods as separate processes started through their container entry points. Every
 // pod's port is chosen up front, so each service can be told where the others are, as Kubernetes DNS would.
 import { randomBytes } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
 import { join, resolve } from 'node:path';
 import { freePort } from './ports';
+import { EmbeddedPostgres } from './embedded-postgres';
 import { PostgresCluster } from './postgres-cluster';
 import { RedisServer } from './redis-server';
 import { ServiceProcess } from './service-process';
@@ -11,6 +13,8 @@ import { ServiceProcess } from './service-process';
 export type ServiceName = 'catalog' | 'order' | 'frontend';
 
 export interface TopologyOptions {
+  /** A real Postgres primary + streaming replica (default), or the embedded PGlite of `npm start`. */
+  database?: 'postgres' | 'embedded';
   catalogs?: number;
   orders?: number;
   frontends?: number;
@@ -21,6 +25,13 @@ export interface TopologyOptions {
   catalogEnv?: Record<string, string>;
   orderEnv?: Record<string, string>;
   frontendEnv?: Record<string, string>;
+  /** Port of the first frontend pod (default: any free port). */
+  frontendPort?: number;
+  adminToken?: string;
+  /** Write each pod's output to <logDir>/<pod>.log as well. */
+  logDir?: string;
+  /** Told about each step as it completes (for progress output). */
+  onProgress?: (step: string, ms: number) => void;
 }
 
 const repoRoot = resolve(__dirname, '../../../..');
@@ -32,7 +43,7 @@ const roles = {
 
 export class BazarTopology {
   readonly token = randomBytes(24).toString('hex');
-  readonly adminToken = randomBytes(24).toString('hex');
+  readonly adminToken: string;
   readonly catalogs: ServiceProcess[] = [];
   readonly orders: ServiceProcess[] = [];
   readonly frontends: ServiceProcess[] = [];
@@ -40,23 +51,51 @@ export class BazarTopology {
   private readonly ports: Record<ServiceName, number[]> = { catalog: [], order: [], frontend: [] };
 
   private constructor(
-    readonly cluster: PostgresCluster,
+    private readonly database: PostgresCluster | EmbeddedPostgres,
     private readonly opts: TopologyOptions,
-  ) {}
+  ) {
+    this.adminToken = opts.adminToken ?? randomBytes(24).toString('hex');
+  }
+
+  /** The real Postgres pair (throws for an embedded topology, which has none). */
+  get cluster(): PostgresCluster {
+    if (!(this.database instanceof PostgresCluster)) throw new Error('this topology runs on embedded PGlite');
+    return this.database;
+  }
 
   static async start(opts: TopologyOptions = {}): Promise<BazarTopology> {
-    const cluster = await PostgresCluster.start({ databases: [roles.catalog, roles.orders] });
-    const topo = new BazarTopology(cluster, opts);
+    const step = async <T>(what: string, run: () => Promise<T>): Promise<T> => {
+      const started = performance.now();
+      const result = await run();
+      opts.onProgress?.(what, performance.now() - started);
+      return result;
+    };
+    const embedded = opts.database === 'embedded';
+    const database = embedded
+      ? await step('embedded Postgres (PGlite)', () =>
+          EmbeddedPostgres.start([roles.catalog.name, roles.orders.name]),
+        )
+      : await step('Postgres primary + streaming replica', () =>
+          PostgresCluster.start({ databases: [roles.catalog, roles.orders] }),
+        );
+    const topo = new BazarTopology(database, opts);
     try {
-      if (opts.redis) topo.redis = await RedisServer.start();
+      if (opts.redis) topo.redis = await step('Redis', () => RedisServer.start());
       await topo.plan({
         catalog: opts.catalogs ?? 2,
         order: opts.orders ?? 2,
         frontend: opts.frontends ?? 0,
       });
-      // Pods of one service start at once (so their migrations race, as on Kubernetes); services in order.
-      for (const pods of [topo.catalogs, topo.orders, topo.frontends])
-        await Promise.all(pods.map((p) => p.start()));
+      for (const pods of [topo.catalogs, topo.orders, topo.frontends]) {
+        // Pods of one service start at once, so their migrations race as on Kubernetes. PGlite has one backend,
+        // which makes session advisory locks shared: there the first pod migrates alone.
+        const [first, ...rest] = pods;
+        if (embedded && first) await step(first.name, () => first.start());
+        const batch = embedded ? rest : pods;
+        if (batch.length > 0) {
+          await step(batch.map((p) => p.name).join(', '), () => Promise.all(batch.map((p) => p.start())));
+        }
+      }
     } catch (err) {
       await topo.stop();
       throw err;
@@ -85,12 +124,18 @@ export class BazarTopology {
       };
     }
     const db = service === 'catalog' ? roles.catalog : roles.orders;
-    const c = this.cluster;
+    const d = this.database;
+    const databaseEnv: Record<string, string> =
+      d instanceof PostgresCluster
+        ? {
+            DATABASE_URL: d.url('primary', db.name, db.owner, db.password),
+            DATABASE_REPLICA_URL: d.url('replica', db.name, db.owner, db.password),
+            DB_STANDBY_NAME: d.standbyName,
+          }
+        : { DATABASE_URL: d.url(db.name), DATABASE_REPLICA_URL: '', DB_STANDBY_NAME: '', DB_POOL_MAX: '4' };
     return {
       ...base,
-      DATABASE_URL: c.url('primary', db.name, db.owner, db.password),
-      DATABASE_REPLICA_URL: c.url('replica', db.name, db.owner, db.password),
-      DB_STANDBY_NAME: c.standbyName,
+      ...databaseEnv,
       ...(service === 'order'
         ? { CATALOG_URLS: urls('catalog'), ...this.opts.orderEnv }
         : {
@@ -103,18 +148,24 @@ export class BazarTopology {
   async stop(): Promise<void> {
     await Promise.allSettled([...this.frontends, ...this.orders, ...this.catalogs].map((p) => p.stop()));
     await this.redis?.stop();
-    await this.cluster.stop();
+    await this.database.stop();
   }
 
   private async plan(counts: Record<ServiceName, number>): Promise<void> {
     for (const service of ['catalog', 'order', 'frontend'] as const) {
-      for (let i = 0; i < counts[service]; i++) this.ports[service].push(await freePort());
+      for (let i = 0; i < counts[service]; i++) {
+        const fixed = service === 'frontend' && i === 0 ? this.opts.frontendPort : undefined;
+        this.ports[service].push(fixed ?? (await freePort()));
+      }
     }
     for (const service of ['catalog', 'order', 'frontend'] as const) {
       const list = { catalog: this.catalogs, order: this.orders, frontend: this.frontends }[service];
       this.ports[service].forEach((port, i) => {
         const name = `${service}-${i}`;
-        list.push(new ServiceProcess({ name, entry: entry(service), port, env: this.envFor(service, name) }));
+        const logFile = this.opts.logDir ? join(this.opts.logDir, `${name}.log`) : undefined;
+        list.push(
+          new ServiceProcess({ name, entry: entry(service), port, env: this.envFor(service, name), logFile }),
+        );
       });
     }
   }

@@ -27,12 +27,24 @@ export function createCacheStore(opts: CacheStoreOptions): CacheStore {
 }
 
 function memoryStore(opts: CacheStoreOptions): CacheStore {
+  const lru = createLRU<string, unknown>({ max: opts.maxEntries });
   let evicted = 0;
-  const lru = createLRU<string, unknown>({ max: opts.maxEntries, onEviction: () => void evicted++ });
+  // lru.min reports deletes as evictions too; count only inserts that push the oldest entry out.
+  const store = {
+    get: (key: string) => lru.get(key),
+    has: (key: string) => lru.has(key),
+    delete: (key: string) => lru.delete(key),
+    clear: () => lru.clear(),
+    set: (key: string, value: unknown) => {
+      if (!lru.has(key) && lru.size >= lru.max) evicted++;
+      lru.set(key, value);
+      return store;
+    },
+  };
   // keyv wraps each value with its expiry and drops expired ones on read; the LRU bounds the count. Values stay
   // objects (no JSON round trip per hit): cached values are never mutated after they are stored.
   const keyv = new Keyv({
-    store: lru,
+    store,
     ttl: opts.ttlMs,
     namespace,
     useKeyPrefix: false,

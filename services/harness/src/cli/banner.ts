@@ -1,0 +1,47 @@
+// What `npm start` prints: usage, and the banner once everything is ready.
+export const usage = `
+Usage: npm start [-- options]
+
+  --port N        port of the storefront and public API on 127.0.0.1 (default 8080; env BAZAR_PORT)
+  --postgres      a real PostgreSQL primary + streaming replica from this machine's binaries
+                  instead of the embedded database (env BAZAR_POSTGRES=true)
+  --redis         a local redis-server as the shared cache store (env BAZAR_REDIS=true)
+  --frontends N   frontend pods (default 1), --catalogs N (default 2), --orders N (default 2)
+  -h, --help      this text
+
+ADMIN_TOKEN (env) sets the admin token; otherwise one is generated and printed.
+`;
+
+export interface BannerInfo {
+  url: string;
+  adminToken: string;
+  tokenGenerated: boolean;
+  readyMs: number;
+  logDir: string;
+  database: string;
+  cache: string;
+  pods: string[];
+}
+
+export function banner(b: BannerInfo): string {
+  return `
+Bazar is ready in ${(b.readyMs / 1000).toFixed(1)} s.
+
+  Storefront   ${b.url}/
+  Database     ${b.database}
+  Cache        ${b.cache}
+  Admin token  ${b.adminToken}${b.tokenGenerated ? '   (generated; set ADMIN_TOKEN to choose one)' : ''}
+  Pods         ${b.pods.join('\n               ')}
+  Logs         ${b.logDir}/<pod>.log
+
+Try it:
+  curl -s ${b.url}/search/distributed%20systems
+  curl -si ${b.url}/info/2 | grep -i x-cache
+  curl -s -X POST -H 'Idempotency-Key: my-first-order' ${b.url}/purchase/2
+  curl -s -X PATCH -H 'Authorization: Bearer ${b.adminToken}' -H 'content-type: application/json' \\
+       -d '{"quantityDelta": 10}' ${b.url}/books/2
+  curl -s ${b.url}/cache/stats
+
+Press Ctrl-C to stop everything.
+`;
+}

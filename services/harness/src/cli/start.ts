@@ -1,0 +1,113 @@
+// `npm start`: the whole Bazar on this machine — frontend, catalog and order pods as processes on loopback, on
+// an embedded database by default — with progress, a banner, and Ctrl-C/SIGTERM stopping everything it started.
+import { randomBytes } from 'node:crypto';
+import { mkdtemp } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { parseArgs } from 'node:util';
+import { BazarTopology } from '../topology';
+import { banner, usage } from './banner';
+
+const { values: args } = parseArgs({
+  options: {
+    postgres: { type: 'boolean', default: process.env.BAZAR_POSTGRES === 'true' },
+    redis: { type: 'boolean', default: process.env.BAZAR_REDIS === 'true' },
+    port: { type: 'string', default: process.env.BAZAR_PORT ?? '8080' },
+    frontends: { type: 'string', default: process.env.BAZAR_FRONTENDS ?? '1' },
+    catalogs: { type: 'string', default: process.env.BAZAR_CATALOGS ?? '2' },
+    orders: { type: 'string', default: process.env.BAZAR_ORDERS ?? '2' },
+    help: { type: 'boolean', short: 'h', default: false },
+  },
+  strict: true,
+});
+
+function count(name: string, value: string, min: number, max: number): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < min || n > max)
+    fail(`--${name} must be a whole number from ${min} to ${max}`);
+  return n;
+}
+
+function fail(message: string): never {
+  process.stderr.write(`bazar: ${message}\n${usage}`);
+  process.exit(2);
+}
+
+async function portIsFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const probe = createServer()
+      .once('error', () => resolve(false))
+      .listen(port, '127.0.0.1', () => probe.close(() => resolve(true)));
+  });
+}
+
+async function main(): Promise<void> {
+  if (args.help) {
+    process.stdout.write(usage);
+    return;
+  }
+  const port = count('port', args.port!, 1, 65535);
+  const sizes = {
+    frontends: count('frontends', args.frontends!, 1, 8),
+    catalogs: count('catalogs', args.catalogs!, 1, 8),
+    orders: count('orders', args.orders!, 1, 8),
+  };
+  if (!(await portIsFree(port))) fail(`port ${port} on 127.0.0.1 is in use; choose another with --port`);
+  const adminToken = process.env.ADMIN_TOKEN ?? randomBytes(16).toString('hex');
+  if (adminToken.length < 16) fail('ADMIN_TOKEN must be at least 16 characters');
+  const logDir = await mkdtemp(join(tmpdir(), 'bazar-logs-'));
+
+  const started = performance.now();
+  process.stdout.write(`Starting Bazar (${args.postgres ? 'real Postgres' : 'embedded database'}) …\n`);
+  const topo = await BazarTopology.start({
+    database: args.postgres ? 'postgres' : 'embedded',
+    redis: args.redis,
+    ...sizes,
+    frontendPort: port,
+    adminToken,
+    logDir,
+    env: { LOG_LEVEL: 'info' },
+    onProgress: (step, ms) => process.stdout.write(`  ✓ ${step} (${(ms / 1000).toFixed(1)} s)\n`),
+  });
+  const readyMs = performance.now() - started;
+
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    process.stdout.write(`\n${signal}: stopping every process Bazar started …\n`);
+    topo.stop().then(
+      () => {
+        process.stdout.write('Stopped.\n');
+        process.exit(0);
+      },
+      (err: Error) => {
+        process.stderr.write(`bazar: error while stopping: ${err.message}\n`);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.stdout.write(
+    banner({
+      url: topo.frontends[0]!.url,
+      adminToken,
+      tokenGenerated: process.env.ADMIN_TOKEN === undefined,
+      readyMs,
+      logDir,
+      database: args.postgres
+        ? 'PostgreSQL primary + synchronous streaming replica'
+        : 'embedded PGlite (in memory)',
+      cache: args.redis ? 'Redis, shared by the frontends' : 'in-memory LRU per frontend',
+      pods: [...topo.frontends, ...topo.catalogs, ...topo.orders].map((p) => `${p.name} ${p.url}`),
+    }),
+  );
+}
+
+main().catch((err: Error) => {
+  process.stderr.write(`bazar: could not start: ${err.message}\n`);
+  process.exit(1);
+});

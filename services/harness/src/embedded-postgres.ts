@@ -1,0 +1,46 @@
+// The embedded database of `npm start`: one in-memory PGlite per Bazar database, each served over the Postgres
+// wire protocol on loopback (pglite-socket), so the services connect to it exactly as to a real server. PGlite
+// runs one backend: pglite-socket multiplexes connections and keeps a transaction's statements together, so
+// transactions stay isolated, but there is no replica and no parallelism — a demo default, not for replication
+// tests (those use PostgresCluster).
+import { PGlite } from '@electric-sql/pglite';
+import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
+import { freePort } from './ports';
+
+interface Served {
+  db: PGlite;
+  server: PGLiteSocketServer;
+  port: number;
+}
+
+export class EmbeddedPostgres {
+  private constructor(private readonly databases: Map<string, Served>) {}
+
+  static async start(names: string[]): Promise<EmbeddedPostgres> {
+    const served = await Promise.all(
+      names.map(async (name): Promise<[string, Served]> => {
+        const db = await PGlite.create();
+        const port = await freePort();
+        const server = new PGLiteSocketServer({ db, port, host: '127.0.0.1', maxConnections: 100 });
+        await server.start();
+        return [name, { db, server, port }];
+      }),
+    );
+    return new EmbeddedPostgres(new Map(served));
+  }
+
+  /** A postgres:// URL for `name`; PGlite ignores the user and password. */
+  url(name: string): string {
+    const d = this.databases.get(name);
+    if (!d) throw new Error(`no embedded database ${name}`);
+    return `postgres://postgres:embedded@127.0.0.1:${d.port}/postgres`;
+  }
+
+  async stop(): Promise<void> {
+    for (const d of this.databases.values()) {
+      await d.server.stop();
+      await d.db.close();
+    }
+    this.databases.clear();
+  }
+}
