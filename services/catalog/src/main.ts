@@ -1,5 +1,7 @@
 // Entry point of a catalog pod: config, database (migrations, seed), frontend discovery for cache invalidations,
 // HTTP server, graceful shutdown.
+// Must stay the first import: tracing instruments only modules loaded after it.
+import '@bazar/common/telemetry';
 import { join } from 'node:path';
 import { createDatabase, createEndpointSource, createLogger, listen, runMain } from '@bazar/common';
 import { createApp } from './app';

@@ -21,3 +21,5 @@ export * from './discovery/static-endpoint-source';
 export * from './discovery/dns-endpoint-source';
 export * from './discovery/discovery-settings';
 export * from './discovery/create-endpoint-source';
+export * from './telemetry/annotate';
+export * from './metrics';

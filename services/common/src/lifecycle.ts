@@ -4,6 +4,7 @@ import { once } from 'node:events';
 import type { Server } from 'node:http';
 import type Koa from 'koa';
 import type { Logger } from './logger';
+import { shutdownTelemetry } from './telemetry/start';
 
 export interface RunningService {
   server: Server;
@@ -39,6 +40,7 @@ export async function listen(opts: ListenOptions): Promise<RunningService> {
       await drained;
       clearTimeout(timer);
       await opts.onClose();
+      await shutdownTelemetry(); // flush the last spans
       opts.log.info('stopped');
     })());
   return { server, port, close };

@@ -12,7 +12,7 @@ import type { FillGate } from './domain/fill-gate';
 import { Storefront } from './domain/storefront';
 import { CatalogGateway } from './gateways/catalog.gateway';
 import { OrderGateway } from './gateways/order.gateway';
-import { createMetrics } from './metrics';
+import { registerCacheMetrics } from './metrics';
 
 export interface FrontendDeps {
   log: Logger;
@@ -40,7 +40,8 @@ export function createApp(deps: FrontendDeps) {
   mount(app, booksRouter(storefront, deps.adminToken));
   mount(app, ordersRouter(storefront));
   mount(app, internalRouter(cache, deps.internalToken, deps.gate));
-  mount(app, opsRouter({ ...deps, cache, metrics: createMetrics(cache, deps.store) }));
+  registerCacheMetrics(cache, deps.store);
+  mount(app, opsRouter({ ...deps, cache }));
   // The storefront: static files, no build step; index.html at `/`.
   app.use(serve(join(__dirname, '../../public'), { index: 'index.html', gzip: false, brotli: false }));
   return app;

@@ -1,4 +1,6 @@
 // Entry point of a frontend pod: config, cache store, discovery of catalog and order pods, HTTP server, shutdown.
+// Must stay the first import: tracing instruments only modules loaded after it.
+import '@bazar/common/telemetry';
 import { UpstreamClient, createEndpointSource, createLogger, listen, runMain } from '@bazar/common';
 import { createApp } from './app';
 import { loadFrontendConfig } from './config';

@@ -1,48 +1,36 @@
-// Prometheus metrics of a frontend pod: process defaults plus the cache's counters, read at scrape time.
-import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
-import type { BookCache, CacheCounters } from './domain/book-cache';
+// The frontend's Prometheus metrics, in the process registry served at /metrics: the cache's counters (read at
+// scrape time) and purchase outcomes.
+import { metricsRegistry, observedCounter } from '@bazar/common';
+import { Counter, Gauge } from 'prom-client';
+import type { BookCache } from './domain/book-cache';
 import type { CacheStore } from './domain/cache-store';
 
-export function createMetrics(cache: BookCache, store: CacheStore): Registry {
-  const registry = new Registry();
-  collectDefaultMetrics({ register: registry });
-  const counter = (name: string, help: string, read: (c: CacheCounters) => number) =>
-    new Counter({
+export const purchases = new Counter({
+  name: 'bazar_purchases_total',
+  help: 'purchases through this frontend, by outcome (created, replayed, out_of_stock, not_found, failed)',
+  labelNames: ['outcome'],
+  registers: [metricsRegistry],
+});
+
+export function registerCacheMetrics(cache: BookCache, store: CacheStore): void {
+  const c = cache.counters;
+  observedCounter('bazar_cache_hits_total', 'cached reads answered from the cache', () => c.hits);
+  observedCounter('bazar_cache_misses_total', 'cached reads that went upstream', () => c.misses);
+  observedCounter('bazar_cache_invalidations_total', 'invalidations received from catalog pods', () => c.invalidations);
+  observedCounter(
+    'bazar_cache_stale_fills_rejected_total',
+    'fills refused because a newer version had been announced',
+    () => c.staleFillsRejected,
+  );
+  const storeGauge = (name: string, help: string, read: () => Promise<number>) =>
+    new Gauge({
       name,
       help,
-      registers: [registry],
-      collect() {
-        this.reset();
-        this.inc(read(cache.counters));
+      registers: [metricsRegistry],
+      async collect() {
+        this.set(await read());
       },
     });
-  counter('bazar_cache_hits_total', 'cached reads answered from the cache', (c) => c.hits);
-  counter('bazar_cache_misses_total', 'cached reads that went upstream', (c) => c.misses);
-  counter(
-    'bazar_cache_invalidations_total',
-    'invalidations received from catalog pods',
-    (c) => c.invalidations,
-  );
-  counter(
-    'bazar_cache_stale_fills_rejected_total',
-    'fills refused because a newer version was announced',
-    (c) => c.staleFillsRejected,
-  );
-  new Gauge({
-    name: 'bazar_cache_entries',
-    help: 'entries in the cache store',
-    registers: [registry],
-    async collect() {
-      this.set(await store.entries());
-    },
-  });
-  new Gauge({
-    name: 'bazar_cache_evictions',
-    help: 'entries evicted by the store for lack of room',
-    registers: [registry],
-    async collect() {
-      this.set(await store.evictions());
-    },
-  });
-  return registry;
+  storeGauge('bazar_cache_entries', 'entries in the cache store', () => store.entries());
+  storeGauge('bazar_cache_evictions', 'entries the store evicted for lack of room', () => store.evictions());
 }

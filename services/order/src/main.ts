@@ -1,4 +1,6 @@
 // Entry point of an order pod: config, catalog discovery, database, gateway, HTTP server, graceful shutdown.
+// Must stay the first import: tracing instruments only modules loaded after it.
+import '@bazar/common/telemetry';
 import { join } from 'node:path';
 import { createDatabase, createEndpointSource, createLogger, listen, runMain } from '@bazar/common';
 import { createApp } from './app';

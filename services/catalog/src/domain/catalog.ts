@@ -1,5 +1,5 @@
 // The catalog's rules: searching, changing books and reserving stock. Every write returns the new version.
-import { type Database, conflict, decodeCursor, notFound, toPage } from '@bazar/common';
+import { type Database, annotate, conflict, decodeCursor, notFound, toPage } from '@bazar/common';
 import * as books from '../data-access/books.repository';
 import type { InvalidationPublisher } from '../gateways/frontends.gateway';
 import type { Book, BookChange, BookPage, ReservationResult } from './book';
@@ -16,6 +16,7 @@ export class Catalog {
   async getBook(id: number): Promise<Book> {
     const book = await this.db.read((q) => books.findBook(q, id));
     if (!book) throw notFound(`no book with id ${id}`);
+    annotate({ 'bazar.book.version': book.version });
     return book;
   }
 
@@ -41,6 +42,7 @@ export class Catalog {
       if (!(await books.findBook(tx, id))) throw notFound(`no book with id ${id}`);
       throw conflict('insufficient_stock', 'quantityDelta would take the stock below zero');
     });
+    annotate({ 'bazar.book.version': book.version });
     await this.invalidations.publish({ bookId: book.id, topic: book.topic, version: book.version });
     return book;
   }
@@ -60,6 +62,7 @@ export class Catalog {
         if (!(await books.findBook(tx, bookId))) throw notFound(`no book with id ${bookId}`);
         throw conflict('out_of_stock', `book ${bookId} is sold out`);
       });
+      annotate({ 'bazar.book.version': reservation.version, 'bazar.reservation.replayed': false });
       await this.invalidations.publish({ bookId, topic: reservation.topic, version: reservation.version });
       return { reservation, replayed: false };
     } catch (err) {

@@ -6,6 +6,7 @@ import { Database } from './database';
 import { runMigrations } from './migrate';
 import { createPool } from './pools';
 import { ReplicaMonitor } from './replica-monitor';
+import { registerReplicationMetrics } from './replication-metrics';
 
 export type DatabaseConfig = ConfigOf<typeof databaseSettings>;
 
@@ -35,6 +36,7 @@ export async function createDatabase(
   );
   if (!cfg.replicaUrl) {
     const db = new Database({ primary, syncCommitDeadlineMs: cfg.syncCommitDeadlineMs, log });
+    registerReplicationMetrics(db);
     return { db, close: () => primary.end() };
   }
   const replica = createPool({ ...base, url: cfg.replicaUrl, name: `${service}-replica` }, log);
@@ -64,6 +66,7 @@ export async function createDatabase(
     syncCommitDeadlineMs: cfg.syncCommitDeadlineMs,
     log,
   });
+  registerReplicationMetrics(db);
   return {
     db,
     close: async () => {

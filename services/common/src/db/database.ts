@@ -5,6 +5,7 @@
 import { performance } from 'node:perf_hooks';
 import type pg from 'pg';
 import type { Logger } from '../logger';
+import { annotate } from '../telemetry/annotate';
 import { databaseUnavailable, isUnavailable, primaryUnavailable, writeFailure } from './errors';
 import type { ReplicaMonitor } from './replica-monitor';
 
@@ -43,6 +44,7 @@ export class Database {
       try {
         const value = await fn(source === 'replica' ? replica!.pool : this.opts.primary);
         this.reads[source]++;
+        annotate({ 'bazar.db.read_from': source });
         return value;
       } catch (err) {
         if (!isUnavailable(err)) throw err;
@@ -78,6 +80,7 @@ export class Database {
       await client.query('BEGIN');
       const result = await fn(client);
       const confirmedByStandby = await this.commit(client);
+      annotate({ 'bazar.replication.mode': this.monitor?.mode, 'bazar.db.confirmed_by_standby': confirmedByStandby });
       if (this.monitor && !confirmedByStandby) await this.monitor.waitOutLeases(performance.now());
       return result;
     } catch (err) {

@@ -1,12 +1,13 @@
 /// <reference types="@koa/bodyparser" preserve="true" />
 // The Koa skeleton every Bazar service is built on: error middleware first, X-Served-By, JSON-only bodies with a
-// size limit, liveness and readiness. A service adds its own routers on top.
+// size limit, liveness, readiness and Prometheus metrics. A service adds its own routers on top.
 import { bodyParser } from '@koa/bodyparser';
 import Router from '@koa/router';
 import Koa from 'koa';
 import { hasBody } from 'type-is';
 import { AppError } from '../errors';
 import type { Logger } from '../logger';
+import { metricsRegistry } from '../metrics';
 import { errorMiddleware } from './error-middleware';
 
 export interface BaseAppOptions {
@@ -24,6 +25,12 @@ export function createBaseApp(opts: BaseAppOptions): Koa {
   app.proxy = false;
   app.silent = true; // errors are logged once, by errorMiddleware
   app.use(errorMiddleware(opts.log));
+  // Access log at debug level (off by default): with tracing on, pino's instrumentation adds trace_id/span_id.
+  app.use(async (ctx, next) => {
+    const started = performance.now();
+    await next();
+    opts.log.debug({ method: ctx.method, path: ctx.path, status: ctx.status, ms: performance.now() - started }, 'request');
+  });
   app.use(async (ctx, next) => {
     ctx.set('X-Served-By', opts.servedBy);
     // hasBody also sees chunked bodies, which carry no Content-Length; an explicit length of 0 is no body.
@@ -45,6 +52,10 @@ export function createBaseApp(opts: BaseAppOptions): Koa {
     ctx.body = ok
       ? { status: 'ready' }
       : { error: { code: 'not_ready', message: 'dependencies unavailable' } };
+  });
+  health.get('/metrics', async (ctx) => {
+    ctx.type = metricsRegistry.contentType;
+    ctx.body = await metricsRegistry.metrics();
   });
   app.use(health.routes());
   return app;

@@ -3,6 +3,7 @@
 // 500/502/503/504 (exponential backoff, then an active probe of /readyz), and the same request tried on the next
 // endpoint. Callers only send requests that are safe to repeat (reads, or writes carrying an idempotency key).
 import { AppError } from '../errors';
+import { upstreamDuration } from '../metrics';
 import type { Logger } from '../logger';
 import type { EndpointSource } from '../discovery/endpoint-source';
 import {
@@ -116,6 +117,11 @@ export class UpstreamClient {
     endpoint.requests++;
     const started = performance.now();
     const elapsed = () => Math.round(performance.now() - started);
+    const observe = (outcome: string) =>
+      upstreamDuration.observe(
+        { upstream: this.opts.name, endpoint: endpoint.url, outcome },
+        (performance.now() - started) / 1000,
+      );
     try {
       const answer = await exchangeJson<T>({
         ...req,
@@ -123,6 +129,7 @@ export class UpstreamClient {
         endpoint: endpoint.url,
         timeoutMs: this.opts.timeoutMs,
       });
+      observe(String(answer.status));
       if (!failureStatuses.has(answer.status)) {
         endpoint.succeeded(elapsed());
         return { ok: true, answer };
@@ -131,6 +138,7 @@ export class UpstreamClient {
       this.recordFailure(endpoint, problem, elapsed());
       return { ok: false, answer, problem, refused: false };
     } catch (err) {
+      observe('no_answer');
       const problem = describeProblem(err);
       this.recordFailure(endpoint, problem, elapsed());
       return { ok: false, problem, refused: wasRefused(err) };

@@ -1,7 +1,7 @@
-// Operational endpoints: cache statistics, discovered replicas with their health, Prometheus metrics, OpenAPI.
+// Operational endpoints: cache statistics, discovered replicas with their health, the OpenAPI document.
+// (/metrics, /healthz and /readyz come with the base app every service shares.)
 import Router from '@koa/router';
 import type { UpstreamClient } from '@bazar/common';
-import type { Registry } from 'prom-client';
 import type { BookCache } from '../domain/book-cache';
 import type { CacheStore } from '../domain/cache-store';
 import { openApiDocument } from './openapi';
@@ -11,7 +11,6 @@ export interface OpsDeps {
   store: CacheStore;
   catalog: UpstreamClient;
   orders: UpstreamClient;
-  metrics: Registry;
 }
 
 export function opsRouter(deps: OpsDeps): Router {
@@ -34,11 +33,6 @@ export function opsRouter(deps: OpsDeps): Router {
 
   router.get('/replicas', (ctx) => {
     ctx.body = { catalog: deps.catalog.endpoints(), order: deps.orders.endpoints() };
-  });
-
-  router.get('/metrics', async (ctx) => {
-    ctx.type = deps.metrics.contentType;
-    ctx.body = await deps.metrics.metrics();
   });
 
   router.get('/openapi.json', (ctx) => {

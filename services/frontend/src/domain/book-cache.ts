@@ -5,6 +5,7 @@
 //   joins a load that started before it;
 // - search entries of a topic are dropped when any book of that topic changes, and a search load that was in
 //   flight across such an invalidation is not stored.
+import { annotate } from '@bazar/common';
 import { createLRU } from 'lru.min';
 import type { CacheStore } from './cache-store';
 import type { FillGate } from './fill-gate';
@@ -52,13 +53,16 @@ export class BookCache {
   async getBook<T extends Versioned>(id: number, load: () => Promise<T>): Promise<CacheResult<T>> {
     const key = bookKey(id);
     const cached = (await this.store.keyv.get(key)) as T | undefined;
-    if (cached && cached.version >= this.tombstone(id)) {
+    const hit = cached !== undefined && cached.version >= this.tombstone(id);
+    annotate({ 'bazar.cache.key': key, 'bazar.cache.hit': hit, 'bazar.book.version': cached?.version });
+    if (cached && hit) {
       this.counters.hits++;
       return { value: cached, hit: true };
     }
     this.counters.misses++;
     const value = await this.coalesce(key, async () => {
       const fresh = await load();
+      annotate({ 'bazar.book.version': fresh.version });
       await this.gate?.pass();
       await this.fillBook(key, id, fresh);
       return fresh;
@@ -70,6 +74,7 @@ export class BookCache {
     const t = topicOf(topic);
     const key = `search:${t}:${variant}`;
     const cached = (await this.store.keyv.get(key)) as T | undefined;
+    annotate({ 'bazar.cache.key': key, 'bazar.cache.hit': cached !== undefined });
     if (cached !== undefined) {
       this.counters.hits++;
       this.remember(t, key);

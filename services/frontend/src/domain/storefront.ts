@@ -1,5 +1,7 @@
 // The public operations of Bazar, as the frontend performs them: cached reads, purchases, admin updates.
+import { AppError, annotate } from '@bazar/common';
 import type { CatalogGateway } from '../gateways/catalog.gateway';
+import { purchases } from '../metrics';
 import type { OrderGateway } from '../gateways/order.gateway';
 import type { BookCache } from './book-cache';
 import { orderIdFor } from './idempotency';
@@ -39,8 +41,16 @@ export class Storefront {
   /** Buys one copy; the same idempotency key always yields the same order, through any pod. */
   async purchase(bookId: number, idempotencyKey?: string) {
     const { orderId, key } = orderIdFor(idempotencyKey);
-    const placed = await this.orders.placeOrder(bookId, orderId);
-    return { ...placed, key };
+    try {
+      const placed = await this.orders.placeOrder(bookId, orderId);
+      purchases.inc({ outcome: placed.created ? 'created' : 'replayed' });
+      annotate({ 'bazar.order.id': orderId, 'bazar.purchase.replayed': !placed.created });
+      return { ...placed, key };
+    } catch (err) {
+      const code = err instanceof AppError ? err.code : '';
+      purchases.inc({ outcome: code === 'out_of_stock' || code === 'not_found' ? code : 'failed' });
+      throw err;
+    }
   }
 
   updateBook(id: number, change: Record<string, unknown>): Promise<Served<Book>> {
