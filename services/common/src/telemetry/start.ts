@@ -17,6 +17,8 @@ if (endpoint && env.OTEL_SDK_DISABLED !== 'true') {
   // Traces go out over OTLP; metrics are served as Prometheus text at /metrics, logs are JSON on stdout.
   env.OTEL_METRICS_EXPORTER ??= 'none';
   env.OTEL_LOGS_EXPORTER ??= 'none';
+  // Only these are even constructed: an instrumentation enables itself (and its hooks) when it is created.
+  env.OTEL_NODE_ENABLED_INSTRUMENTATIONS ??= wanted.join(',');
   env.OTEL_SERVICE_NAME ??= `bazar-${/services\/(\w+)\//.exec(process.argv[1] ?? '')?.[1] ?? 'service'}`;
   // Loaded only when tracing is on, so a process without it never even parses the SDK.
   /* eslint-disable @typescript-eslint/no-require-imports */
@@ -28,9 +30,7 @@ if (endpoint && env.OTEL_SDK_DISABLED !== 'true') {
     // one span per route, not one per middleware
     '@opentelemetry/instrumentation-koa': { ignoreLayersType: ['middleware' as never] },
   });
-  sdk = new sdkNode.NodeSDK({
-    instrumentations: all.filter((i) => wanted.some((w) => i.instrumentationName === `@opentelemetry/instrumentation-${w}`)),
-  });
+  sdk = new sdkNode.NodeSDK({ instrumentations: all });
   sdk.start();
 }
 
