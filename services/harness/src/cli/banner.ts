@@ -10,6 +10,7 @@ Usage: npm start [-- options]
   -h, --help      this text
 
 ADMIN_TOKEN (env) sets the admin token; otherwise one is generated and printed.
+OTEL_* variables (e.g. OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:4318) are passed to every pod: tracing on.
 `;
 
 export interface BannerInfo {

@@ -35,6 +35,12 @@ function fail(message: string): never {
   process.exit(2);
 }
 
+function otelEnv(): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(process.env).filter((e): e is [string, string] => e[0].startsWith('OTEL_') && e[1] !== undefined),
+  );
+}
+
 async function portIsFree(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const probe = createServer()
@@ -68,7 +74,8 @@ async function main(): Promise<void> {
     frontendPort: port,
     adminToken,
     logDir,
-    env: { LOG_LEVEL: 'info' },
+    // The standard OTEL_* variables (e.g. OTEL_EXPORTER_OTLP_ENDPOINT) reach every pod: tracing is opt-in.
+    env: { LOG_LEVEL: 'info', ...otelEnv() },
     onProgress: (step, ms) => process.stdout.write(`  ✓ ${step} (${(ms / 1000).toFixed(1)} s)\n`),
   });
   const readyMs = performance.now() - started;
