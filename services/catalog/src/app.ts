@@ -1,13 +1,5 @@
 // Builds the catalog's Koa app from its dependencies; main.ts owns listening and shutdown.
-import {
-  createBaseApp,
-  mount,
-  replicationRouter,
-  requireBearer,
-  type Database,
-  type Logger,
-} from '@bazar/common';
-import Router from '@koa/router';
+import { createInternalApp, type Database, type Logger } from '@bazar/common';
 import { booksRouter } from './api/books.routes';
 import { Catalog } from './domain/catalog';
 import type { InvalidationPublisher } from './gateways/frontends.gateway';
@@ -22,16 +14,5 @@ export interface CatalogDeps {
 }
 
 export function createApp(deps: CatalogDeps) {
-  const app = createBaseApp({
-    log: deps.log,
-    servedBy: deps.podName,
-    bodyLimit: deps.bodyLimit,
-    ready: () => deps.db.readPrimary(async (q) => (await q.query('SELECT 1')).rowCount === 1),
-  });
-  const internal = new Router();
-  internal.use(requireBearer(deps.internalToken));
-  internal.use(booksRouter(new Catalog(deps.db, deps.invalidations)).routes());
-  internal.use(replicationRouter(deps.db).routes());
-  mount(app, internal);
-  return app;
+  return createInternalApp({ ...deps, routers: [booksRouter(new Catalog(deps.db, deps.invalidations))] });
 }

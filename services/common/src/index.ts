@@ -23,3 +23,4 @@ export * from './discovery/discovery-settings';
 export * from './discovery/create-endpoint-source';
 export * from './telemetry/annotate';
 export * from './metrics';
+export * from './http/internal-app';

@@ -80,7 +80,10 @@ export class Database {
       await client.query('BEGIN');
       const result = await fn(client);
       const confirmedByStandby = await this.commit(client);
-      annotate({ 'bazar.replication.mode': this.monitor?.mode, 'bazar.db.confirmed_by_standby': confirmedByStandby });
+      annotate({
+        'bazar.replication.mode': this.monitor?.mode,
+        'bazar.db.confirmed_by_standby': confirmedByStandby,
+      });
       if (this.monitor && !confirmedByStandby) await this.monitor.waitOutLeases(performance.now());
       return result;
     } catch (err) {

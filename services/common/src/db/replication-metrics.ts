@@ -14,13 +14,19 @@ export function registerReplicationMetrics(db: Database): void {
         if (v !== null && v !== undefined) this.set(v);
       },
     });
-  gauge('bazar_replication_sync_mode', '1 while commits wait for the synchronous standby, 0 in local mode', () =>
-    db.monitor ? (db.monitor.mode === 'sync' ? 1 : 0) : undefined,
+  gauge(
+    'bazar_replication_sync_mode',
+    '1 while commits wait for the synchronous standby, 0 in local mode',
+    () => (db.monitor ? (db.monitor.mode === 'sync' ? 1 : 0) : undefined),
   );
   gauge('bazar_replica_read_lease', '1 while this pod may read from the replica', () =>
     db.monitor ? (db.monitor.replicaReadable() ? 1 : 0) : undefined,
   );
-  gauge('bazar_replica_lag_bytes', "WAL bytes the replica has not replayed yet", () => db.monitor?.status().lagBytes);
+  gauge(
+    'bazar_replica_lag_bytes',
+    'WAL bytes the replica has not replayed yet',
+    () => db.monitor?.status().lagBytes,
+  );
   observedCounter('bazar_db_reads_replica_total', 'reads served by the replica', () => db.reads.replica);
   observedCounter('bazar_db_reads_primary_total', 'reads served by the primary', () => db.reads.primary);
   observedCounter(

@@ -29,7 +29,10 @@ export function createBaseApp(opts: BaseAppOptions): Koa {
   app.use(async (ctx, next) => {
     const started = performance.now();
     await next();
-    opts.log.debug({ method: ctx.method, path: ctx.path, status: ctx.status, ms: performance.now() - started }, 'request');
+    opts.log.debug(
+      { method: ctx.method, path: ctx.path, status: ctx.status, ms: performance.now() - started },
+      'request',
+    );
   });
   app.use(async (ctx, next) => {
     ctx.set('X-Served-By', opts.servedBy);

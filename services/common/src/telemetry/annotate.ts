@@ -5,5 +5,6 @@ import { trace, type AttributeValue } from '@opentelemetry/api';
 export function annotate(attributes: Record<string, AttributeValue | undefined>): void {
   const span = trace.getActiveSpan();
   if (!span) return;
-  for (const [key, value] of Object.entries(attributes)) if (value !== undefined) span.setAttribute(key, value);
+  for (const [key, value] of Object.entries(attributes))
+    if (value !== undefined) span.setAttribute(key, value);
 }

@@ -1,0 +1,32 @@
+// The app of a service that owns a database and serves only internal callers (catalog, order): the base app,
+// ready when the primary answers, every route behind the internal token, plus /replication.
+import Router from '@koa/router';
+import type Koa from 'koa';
+import type { Database } from '../db/database';
+import type { Logger } from '../logger';
+import { createBaseApp, mount } from './base-app';
+import { requireBearer } from './bearer-auth';
+import { replicationRouter } from './replication-route';
+
+export interface InternalAppOptions {
+  db: Database;
+  log: Logger;
+  podName: string;
+  internalToken: string;
+  bodyLimit: string;
+  routers: Router[];
+}
+
+export function createInternalApp(opts: InternalAppOptions): Koa {
+  const app = createBaseApp({
+    log: opts.log,
+    servedBy: opts.podName,
+    bodyLimit: opts.bodyLimit,
+    ready: () => opts.db.readPrimary(async (q) => (await q.query('SELECT 1')).rowCount === 1),
+  });
+  const internal = new Router();
+  internal.use(requireBearer(opts.internalToken));
+  for (const r of [...opts.routers, replicationRouter(opts.db)]) internal.use(r.routes());
+  mount(app, internal);
+  return app;
+}
