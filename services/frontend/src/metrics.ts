@@ -16,7 +16,11 @@ export function registerCacheMetrics(cache: BookCache, store: CacheStore): void 
   const c = cache.counters;
   observedCounter('bazar_cache_hits_total', 'cached reads answered from the cache', () => c.hits);
   observedCounter('bazar_cache_misses_total', 'cached reads that went upstream', () => c.misses);
-  observedCounter('bazar_cache_invalidations_total', 'invalidations received from catalog pods', () => c.invalidations);
+  observedCounter(
+    'bazar_cache_invalidations_total',
+    'invalidations received from catalog pods',
+    () => c.invalidations,
+  );
   observedCounter(
     'bazar_cache_stale_fills_rejected_total',
     'fills refused because a newer version had been announced',
