@@ -37,7 +37,9 @@ function fail(message: string): never {
 
 function otelEnv(): Record<string, string> {
   return Object.fromEntries(
-    Object.entries(process.env).filter((e): e is [string, string] => e[0].startsWith('OTEL_') && e[1] !== undefined),
+    Object.entries(process.env).filter(
+      (e): e is [string, string] => e[0].startsWith('OTEL_') && e[1] !== undefined,
+    ),
   );
 }
 
