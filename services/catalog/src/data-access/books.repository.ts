@@ -68,34 +68,26 @@ export async function findReservation(db: Queryable, orderId: string): Promise<R
   return rows[0] ? toReservation(rows[0]) : undefined;
 }
 
-export type ReserveOutcome =
-  | { kind: 'reserved'; reservation: Reservation }
-  /** The order id holds a reservation already (made by a twin that committed first): roll back, replay it. */
-  | { kind: 'duplicate' }
-  | { kind: 'none_left' };
+export type ReserveOutcome = { kind: 'reserved'; reservation: Reservation } | { kind: 'none_left' };
 
 /**
- * Takes one copy for `orderId` and records the reservation in one statement, so the book's row lock is held for
- * as short a time as possible (it lasts until COMMIT, which waits for the standby).
+ * Takes one copy for `orderId` and records the reservation in one statement, which the caller may run on its own
+ * (autocommit) so the book's row lock lasts only for the statement and its commit. An order id that holds a
+ * reservation already makes the whole statement fail with a unique violation (SQLSTATE 23505): nothing is taken.
  */
 export async function reserveCopy(db: Queryable, bookId: number, orderId: string): Promise<ReserveOutcome> {
-  const { rows } = await db.query<ReservationRow & { claimed: boolean }>(
+  const { rows } = await db.query<ReservationRow>(
     `WITH taken AS (
        UPDATE books SET quantity = quantity - 1, version = version + 1, updated_at = now()
         WHERE id = $2 AND quantity > 0
         RETURNING id, title, topic, price, version
-     ), claimed AS (
-       INSERT INTO reservations (order_id, book_id, title, topic, price, book_version)
-       SELECT $1, id, title, topic, price, version FROM taken
-       ON CONFLICT (order_id) DO NOTHING
-       RETURNING *
      )
-     SELECT claimed.*, claimed.order_id IS NOT NULL AS claimed FROM taken LEFT JOIN claimed ON true`,
+     INSERT INTO reservations (order_id, book_id, title, topic, price, book_version)
+     SELECT $1, id, title, topic, price, version FROM taken
+     RETURNING *`,
     [orderId, bookId],
   );
-  const row = rows[0];
-  if (!row) return { kind: 'none_left' };
-  return row.claimed ? { kind: 'reserved', reservation: toReservation(row) } : { kind: 'duplicate' };
+  return rows[0] ? { kind: 'reserved', reservation: toReservation(rows[0]) } : { kind: 'none_left' };
 }
 
 /** Inserts books that are not there yet (by id); existing rows are left as they are. */

@@ -1,11 +1,16 @@
 // The catalog's rules: searching, changing books and reserving stock. Every write returns the new version.
-import { type Database, annotate, conflict, decodeCursor, notFound, toPage } from '@bazar/common';
+import {
+  type Database,
+  annotate,
+  conflict,
+  decodeCursor,
+  isUniqueViolation,
+  notFound,
+  toPage,
+} from '@bazar/common';
 import * as books from '../data-access/books.repository';
 import type { InvalidationPublisher } from '../gateways/frontends.gateway';
-import type { Book, BookChange, BookPage, ReservationResult } from './book';
-
-/** Raised inside a reservation transaction when a concurrent twin won: roll back, then replay its result. */
-class AlreadyReserved extends Error {}
+import type { Book, BookChange, BookPage, Reservation, ReservationResult } from './book';
 
 export class Catalog {
   constructor(
@@ -52,28 +57,35 @@ export class Catalog {
    * catalog pod) returns the first reservation and takes nothing more (I1, I5).
    */
   async reserveStock(bookId: number, orderId: string): Promise<ReservationResult> {
+    let outcome: books.ReserveOutcome;
     try {
-      const reservation = await this.db.write(async (tx) => {
-        const outcome = await books.reserveCopy(tx, bookId, orderId);
-        if (outcome.kind === 'reserved') return outcome.reservation;
-        if (outcome.kind === 'duplicate') throw new AlreadyReserved();
-        // Nothing taken: a repeat of a reservation that took the last copy must still replay, not fail.
-        if (await books.findReservation(tx, orderId)) throw new AlreadyReserved();
-        if (!(await books.findBook(tx, bookId))) throw notFound(`no book with id ${bookId}`);
-        throw conflict('out_of_stock', `book ${bookId} is sold out`);
-      });
+      outcome = await books.reserveCopy(this.db.singleStatement, bookId, orderId);
+    } catch (err) {
+      if (!isUniqueViolation(err)) throw err;
+      return this.replay(await this.firstReservation(orderId), bookId); // a twin reserved first
+    }
+    if (outcome.kind === 'reserved') {
+      const { reservation } = outcome;
       annotate({ 'bazar.book.version': reservation.version, 'bazar.reservation.replayed': false });
       await this.invalidations.publish({ bookId, topic: reservation.topic, version: reservation.version });
       return { reservation, replayed: false };
-    } catch (err) {
-      if (!(err instanceof AlreadyReserved)) throw err;
-      const first = await this.db.readPrimary((q) => books.findReservation(q, orderId));
-      if (!first) throw err; // cannot happen: the conflicting row was committed before we saw it
-      return this.replay(first, bookId);
     }
+    // Nothing taken: a repeat of a reservation that took the last copy must still replay, not fail.
+    const existing = await this.db.readPrimary((q) => books.findReservation(q, orderId));
+    if (existing) return this.replay(existing, bookId);
+    if (!(await this.db.readPrimary((q) => books.findBook(q, bookId))))
+      throw notFound(`no book with id ${bookId}`);
+    throw conflict('out_of_stock', `book ${bookId} is sold out`);
   }
 
-  private replay(existing: ReservationResult['reservation'], bookId: number): ReservationResult {
+  private async firstReservation(orderId: string): Promise<Reservation> {
+    const first = await this.db.readPrimary((q) => books.findReservation(q, orderId));
+    // The conflicting row was committed before the unique check saw it, so it is there.
+    if (!first) throw new Error(`reservation ${orderId} conflicted but cannot be found`);
+    return first;
+  }
+
+  private replay(existing: Reservation, bookId: number): ReservationResult {
     if (existing.bookId !== bookId) {
       throw conflict('idempotency_conflict', `order ${existing.orderId} was already placed for another book`);
     }

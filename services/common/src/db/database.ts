@@ -100,48 +100,107 @@ export class Database {
   }
 
   /**
+   * A Queryable for writes of exactly one statement. While commits wait for the standby, the statement runs on
+   * its own (autocommit): no BEGIN and COMMIT round trips, so its row locks are held only for the statement and
+   * its commit. Otherwise it runs in write()'s transaction. A failing statement changes nothing either way.
+   */
+  readonly singleStatement: Queryable = {
+    query: ((text: string, values?: unknown[]) =>
+      this.writeStatement(text, values ?? [])) as Queryable['query'],
+  };
+
+  private async writeStatement(text: string, values: unknown[]): Promise<pg.QueryResult> {
+    const monitor = this.monitor;
+    if (monitor?.mode !== 'sync') return this.write((tx) => tx.query(text, values));
+    let client: pg.PoolClient;
+    try {
+      client = await this.opts.primary.connect();
+    } catch (err) {
+      this.opts.log.warn({ err: errorMessage(err) }, 'cannot connect to the primary');
+      throw primaryUnavailable();
+    }
+    let broken: Error | undefined;
+    try {
+      const { value, confirmed } = await this.waitingForStandby(client, () => client.query(text, values));
+      annotate({ 'bazar.replication.mode': 'sync', 'bazar.db.confirmed_by_standby': confirmed });
+      if (!confirmed) await monitor.waitOutLeases(performance.now());
+      return value;
+    } catch (err) {
+      if (!isUnavailable(err)) throw err;
+      broken = err instanceof Error ? err : new Error(String(err));
+      this.opts.log.warn({ err: errorMessage(err) }, 'write failed');
+      throw writeFailure(err);
+    } finally {
+      client.release(broken);
+    }
+  }
+
+  /**
    * Commits; returns true only when the synchronous standby confirmed it (remote_apply). The mode is chosen at
    * commit time, not at BEGIN, so a transaction that queued on a row lock behind a stalled commit does not stall
    * in turn once the standby is known to be in trouble.
    */
   private async commit(client: pg.PoolClient): Promise<boolean> {
-    const monitor = this.monitor;
-    if (!monitor || monitor.mode !== 'sync') {
+    if (this.monitor?.mode !== 'sync') {
       await client.query('SET LOCAL synchronous_commit = local; COMMIT');
       return false;
     }
+    return (await this.waitingForStandby(client, () => client.query('COMMIT'))).confirmed;
+  }
+
+  /**
+   * Runs `commitWork` (a COMMIT, or a statement that commits on its own) under the standby deadline. Each time the
+   * deadline passes, every commit of this pod then waiting for the standby (wait_event SyncRep) is cut loose; one
+   * still waiting for a row lock is not, and its deadline starts over. Postgres's notice says whether this commit
+   * was cut loose: `confirmed` is true only when the standby applied it.
+   */
+  private async waitingForStandby<T>(
+    client: pg.PoolClient,
+    commitWork: () => Promise<T>,
+  ): Promise<{ value: T; confirmed: boolean }> {
     const pid = (client as unknown as { processID: number }).processID;
-    // Postgres says so when a standby wait is cancelled (by us or anyone): that commit was not confirmed.
     let cancelled = false;
     const onNotice = (n: { message?: string }) => {
       if (/canceling wait for synchronous replication/i.test(n.message ?? '')) cancelled = true;
     };
-    let deadlinePassed = false;
+    let pending = true;
+    let timer: NodeJS.Timeout | undefined;
+    const arm = () => {
+      timer = setTimeout(() => {
+        void this.cutLooseWaitingCommits().finally(() => {
+          if (pending) arm();
+        });
+      }, this.opts.syncCommitDeadlineMs);
+    };
     client.on('notice', onNotice);
     this.waitingCommits.add(pid);
-    const timer = setTimeout(() => {
-      deadlinePassed = true;
-      this.cutLooseWaitingCommits();
-    }, this.opts.syncCommitDeadlineMs);
+    arm();
     try {
-      await client.query('COMMIT');
+      const value = await commitWork();
+      return { value, confirmed: !cancelled };
     } finally {
+      pending = false;
       clearTimeout(timer);
       this.waitingCommits.delete(pid);
       client.off('notice', onNotice);
     }
-    return !cancelled && !deadlinePassed;
   }
 
-  /** One commit waited too long: the standby is in trouble, so stop every commit of this pod waiting for it. */
-  private cutLooseWaitingCommits(): void {
+  /** A commit waited too long for the standby: cut loose every commit of this pod waiting for it. */
+  private async cutLooseWaitingCommits(): Promise<void> {
     const monitor = this.monitor!;
-    monitor.noteSyncWaitCancelled();
     const pids = [...this.waitingCommits];
-    this.opts.log.warn({ pids }, 'commits waited too long for the standby; committing them locally');
-    monitor.cancelSyncWaits(pids).catch((err: Error) => {
-      this.opts.log.error({ err: err.message, pids }, 'could not cancel the standby waits');
-    });
+    try {
+      const cancelled = await monitor.cancelSyncWaits(pids);
+      if (cancelled === 0) return; // still waiting for locks, not for the standby
+      monitor.noteSyncWaitCancelled();
+      this.opts.log.warn(
+        { pids, cancelled },
+        'commits waited too long for the standby; committed them locally',
+      );
+    } catch (err) {
+      this.opts.log.error({ err: errorMessage(err), pids }, 'could not cancel the standby waits');
+    }
   }
 }
 

@@ -30,6 +30,11 @@ export function isUnavailable(err: unknown): boolean {
   );
 }
 
+/** True for a unique-key violation (SQLSTATE 23505): the row was there already. */
+export function isUniqueViolation(err: unknown): boolean {
+  return ((err ?? {}) as PgLikeError).code === '23505';
+}
+
 /** True when a statement ran out of time (server statement_timeout or the client-side bound). */
 export function isStatementTimeout(err: unknown): boolean {
   const e = (err ?? {}) as PgLikeError;
