@@ -72,8 +72,10 @@ describe('I6/I7: catalog and order pods die behind the frontends', function () {
     await during(buys.results, 40, '40 purchases after the restart');
     const all = await buys.finish();
 
+    // 201, or 200 when the frontend's retry found the order the killed pod had stored before it could answer:
+    // either way one order, which the checks below count.
     assert.deepEqual(
-      all.filter((r) => r.status !== 201).map((r) => r.body),
+      all.filter((r) => r.status !== 201 && r.status !== 200).map((r) => r.body),
       [],
       'every purchase succeeded',
     );
