@@ -177,12 +177,16 @@ function purchaseRows(r) {
 /** CPU time per operation by component, from the runs that measured it. */
 function cpuPerOperation(r) {
   const runs = [
+    ['bare Koa (peak run)', r.peak.rounds.bare.at(-1), (x) => x.responses],
     ['cache hit (peak run)', r.peak.rounds.hit.at(-1), (x) => x.responses],
     ['cache miss', r.fill, (x) => x.responses],
     ['purchase, no hot row', r.purchases.spread, (x) => x.created],
     ['purchase, one hot book', r.purchases.throughput, (x) => x.created],
   ].filter(([, run]) => run?.cpu);
-  const groups = [...new Set(runs.flatMap(([, run]) => Object.keys(run.cpu.byGroup)))].sort();
+  // Processes that used next to nothing in every run (idle pods) are left out.
+  const groups = [...new Set(runs.flatMap(([, run]) => Object.keys(run.cpu.byGroup)))]
+    .filter((g) => runs.some(([, run, ops]) => ((run.cpu.byGroup[g] ?? 0) * 1000) / ops(run) >= 5))
+    .sort();
   const cell = (run, ops, group) => {
     const msTotal = run.cpu.byGroup[group] ?? 0;
     return msTotal === 0 ? '–' : `${((msTotal * 1000) / ops(run)).toFixed(0)} µs`;
