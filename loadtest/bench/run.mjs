@@ -21,6 +21,7 @@ import {
   startBareKoa,
   superuserUrl,
 } from './lib/harness.mjs';
+import { withCpu } from './lib/cpu-accounting.mjs';
 import { describeMachine } from './lib/machine.mjs';
 import {
   cacheHitAtRate,
@@ -161,7 +162,7 @@ async function measureAll(ctx) {
         `    generated ${generated.inserted.toLocaleString('en')} books in ${(generated.ms / 1000).toFixed(1)} s`,
       );
     }
-    r.scale.push({ ...(await scalePoint(ctx, books)), generated });
+    r.scale.push({ ...(await withCpu(ctx, () => scalePoint(ctx, books))), generated });
     if (books >= ctx.plan.cachedEntries && !r.fill) {
       ctx.log(
         `    filling the frontend's cache with ${ctx.plan.cachedEntries.toLocaleString('en')} distinct books (the miss path)`,

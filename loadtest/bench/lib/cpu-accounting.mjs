@@ -79,21 +79,36 @@ export async function cpuSnapshot(ctx) {
   };
 }
 
+/**
+ * CPU ticks that `pid`'s children which exited during the window used inside it: the growth of its reaped
+ * (cutime + cstime) counter, less what those children had already used before the window began.
+ */
+function reapedWithin(pid, before, after) {
+  const then = before.processes.get(pid);
+  const now = after.processes.get(pid);
+  if (!then || !now) return 0;
+  let earlier = 0;
+  for (const [child, c] of before.processes) {
+    if (c.ppid === pid && !after.processes.has(child)) earlier += c.ticks + c.reaped;
+  }
+  return Math.max(0, now.reaped - then.reaped - earlier);
+}
+
 /** CPU ms per group between two snapshots, and "other" = the machine's busy time not accounted to any group. */
 export function cpuBetween(before, after) {
   const byGroup = {};
   let ours = 0;
+  const add = (name, ticks) => {
+    byGroup[name] = (byGroup[name] ?? 0) + toMs(ticks);
+    ours += toMs(ticks);
+  };
   for (const [pid, now] of after.processes) {
     const name = after.groups.get(pid) ?? after.postmasters.get(pid) ?? after.postmasters.get(now.ppid);
     if (!name) continue;
     const then = before.processes.get(pid);
-    const same = then && then.ppid === now.ppid;
-    // The bench's and the postmasters' exited children (pgbench; Postgres backends that ended) count for them.
-    const withReaped = pid === process.pid || after.postmasters.has(pid);
-    const ticks = (x) => x.ticks + (withReaped ? x.reaped : 0);
-    const ms = toMs(ticks(now) - (same ? ticks(then) : 0));
-    byGroup[name] = (byGroup[name] ?? 0) + ms;
-    ours += ms;
+    add(name, now.ticks - (then && then.ppid === now.ppid ? then.ticks : 0));
+    // Exited children count for their parent's group: pgbench for the bench, ended backends for Postgres.
+    if (pid === process.pid || after.postmasters.has(pid)) add(name, reapedWithin(pid, before, after));
   }
   const machineMs = toMs(after.machine - before.machine);
   return { wallMs: after.at - before.at, machineMs, byGroup, otherMs: Math.max(0, machineMs - ours) };

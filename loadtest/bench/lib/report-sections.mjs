@@ -247,6 +247,7 @@ function scale(r) {
     `${lat(s.infoHit)} (${thousands(s.infoHit.count)})`,
     `${lat(s.searchMiss)} (${thousands(s.searchMiss.count)})`,
     `${ms(s.db.info)} / ${ms(s.db.search)}`,
+    noise(r, s.cpu),
   ]);
   return [
     `Each cell is p50 / p99 over the answers counted in brackets: ${r.plan.probeConnections} connections, one request at ` +
@@ -255,9 +256,21 @@ function scale(r) {
       'count; a search is the first page (41–50 books, twenty cache keys) of a seed topic, which holds 1/20 of the ' +
       'generated books. Books are added by `loadtest/bench/generate-catalog.mjs` (batched INSERTs through `pg`, ' +
       'then VACUUM ANALYZE); each size is measured after a checkpoint, once the replica has caught up, after a ' +
-      "1 s warm-up. The last column is the median execution time of the catalog's two queries on the replica " +
-      '(`EXPLAIN ANALYZE`, random ids): the database work alone.',
-    table(['books', 'added', 'info, miss', 'info, hit', 'search, miss', 'query: info / search'], rows),
+      "1 s warm-up. The query column is the median execution time of the catalog's two queries on the replica " +
+      '(`EXPLAIN ANALYZE`, random ids): the database work alone. The last column is the CPU other processes used ' +
+      'while that size was measured, as above.',
+    table(
+      [
+        'books',
+        'added',
+        'info, miss',
+        'info, hit',
+        'search, miss',
+        'query: info / search',
+        'CPU used by others',
+      ],
+      rows,
+    ),
   ].join('\n\n');
 }
 
