@@ -49,6 +49,10 @@ set +e
 status=$?
 set -e
 stop_bazar
-grep -q '^Stopped\.' "$log" || echo "run-smoke: warning: npm start did not report a clean stop (log: $log)" >&2
+if ! grep -q '^Stopped\.' "$log"; then
+  echo "run-smoke: warning: npm start did not report a clean stop (log: $log)" >&2
+elif [ "$status" -eq 0 ]; then
+  rm -f "$log"
+fi
 echo "run-smoke: k6 exited with $status"
 exit "$status"

@@ -151,11 +151,25 @@ export class BazarTopology {
     await this.database.stop();
   }
 
+  /** A free port no other pod of this topology was given: freePort() may hand out a just-released port again. */
+  private async unusedPort(): Promise<number> {
+    const taken = new Set([
+      ...this.ports.catalog,
+      ...this.ports.order,
+      ...this.ports.frontend,
+      this.opts.frontendPort,
+    ]);
+    for (;;) {
+      const port = await freePort();
+      if (!taken.has(port)) return port;
+    }
+  }
+
   private async plan(counts: Record<ServiceName, number>): Promise<void> {
     for (const service of ['catalog', 'order', 'frontend'] as const) {
       for (let i = 0; i < counts[service]; i++) {
         const fixed = service === 'frontend' && i === 0 ? this.opts.frontendPort : undefined;
-        this.ports[service].push(fixed ?? (await freePort()));
+        this.ports[service].push(fixed ?? (await this.unusedPort()));
       }
     }
     for (const service of ['catalog', 'order', 'frontend'] as const) {
