@@ -41,6 +41,20 @@ const roles = {
   orders: { name: 'orders', owner: 'orders', password: 'orders-password' },
 };
 
+/**
+ * A port picked free can be taken (e.g. by an outgoing connection's ephemeral port) before Postgres binds it:
+ * that failure says "Address already in use", and a fresh start picks new ports.
+ */
+async function startClusterRetryingPortRaces(): Promise<PostgresCluster> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await PostgresCluster.start({ databases: [roles.catalog, roles.orders] });
+    } catch (err) {
+      if (attempt >= 3 || !/Address already in use/.test(String(err))) throw err;
+    }
+  }
+}
+
 export class BazarTopology {
   readonly token = randomBytes(24).toString('hex');
   readonly adminToken: string;
@@ -75,9 +89,7 @@ export class BazarTopology {
       ? await step('embedded Postgres (PGlite)', () =>
           EmbeddedPostgres.start([roles.catalog.name, roles.orders.name]),
         )
-      : await step('Postgres primary + streaming replica', () =>
-          PostgresCluster.start({ databases: [roles.catalog, roles.orders] }),
-        );
+      : await step('Postgres primary + streaming replica', () => startClusterRetryingPortRaces());
     const topo = new BazarTopology(database, opts);
     try {
       if (opts.redis) topo.redis = await step('Redis', () => RedisServer.start());
