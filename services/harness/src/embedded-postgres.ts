@@ -1,10 +1,11 @@
 // The embedded database of `npm start`: one in-memory PGlite per Bazar database, each served over the Postgres
 // wire protocol on loopback (pglite-socket), so the services connect to it exactly as to a real server. PGlite
-// runs one backend: pglite-socket multiplexes connections and keeps a transaction's statements together, so
-// transactions stay isolated, but there is no replica and no parallelism — a demo default, not for replication
-// tests (those use PostgresCluster).
+// runs one backend: pglite-socket multiplexes connections onto it, one whole protocol exchange at a time (our
+// PgliteSessionQueue, see there why), so statements and transactions stay isolated, but there is no replica and
+// no parallelism — a demo default, not for replication tests (those use PostgresCluster).
 import { PGlite } from '@electric-sql/pglite';
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
+import { PgliteSessionQueue } from './pglite-session-queue';
 import { freePort } from './ports';
 
 interface Served {
@@ -22,6 +23,8 @@ export class EmbeddedPostgres {
         const db = await PGlite.create();
         const port = await freePort();
         const server = new PGLiteSocketServer({ db, port, host: '127.0.0.1', maxConnections: 100 });
+        // The server hands its queue to each connection it accepts; ours keeps exchanges whole.
+        (server as unknown as { queryQueue: PgliteSessionQueue }).queryQueue = new PgliteSessionQueue(db);
         await server.start();
         return [name, { db, server, port }];
       }),
