@@ -2,7 +2,9 @@
 import { createInternalApp, type Database, type Logger } from '@bazar/common';
 import { booksRouter } from './api/books.routes';
 import { Catalog } from './domain/catalog';
+import type { ReservationDeskOptions } from './domain/reservation-desk';
 import type { InvalidationPublisher } from './gateways/frontends.gateway';
+import { registerCatalogMetrics } from './metrics';
 
 export interface CatalogDeps {
   db: Database;
@@ -11,8 +13,12 @@ export interface CatalogDeps {
   internalToken: string;
   bodyLimit: string;
   invalidations: InvalidationPublisher;
+  deadlineMs: number;
+  desk: Omit<ReservationDeskOptions, 'onBatch'>;
 }
 
 export function createApp(deps: CatalogDeps) {
-  return createInternalApp({ ...deps, routers: [booksRouter(new Catalog(deps.db, deps.invalidations))] });
+  const catalog = new Catalog(deps.db, deps.invalidations, deps.desk);
+  registerCatalogMetrics(catalog.reservations);
+  return createInternalApp({ ...deps, routers: [booksRouter(catalog)] });
 }

@@ -36,6 +36,16 @@ export const catalogSettings = {
     env.int(3, 1),
     'tries per frontend pod within that deadline',
   ),
+  reservationQueueMax: setting(
+    'RESERVATION_QUEUE_MAX',
+    env.int(2000, 1),
+    'purchases of one book that may wait on this pod; more are refused at once with 503 busy',
+  ),
+  reservationBatchMax: setting(
+    'RESERVATION_BATCH_MAX',
+    env.int(256, 1),
+    'purchases of one book reserved together in one statement and one commit',
+  ),
 };
 
 export type CatalogConfig = ConfigOf<typeof catalogSettings>;

@@ -3,7 +3,15 @@
 // Must stay the first import: tracing instruments only modules loaded after it.
 import '@bazar/common/telemetry';
 import { join } from 'node:path';
-import { createDatabase, createEndpointSource, createLogger, listen, runMain } from '@bazar/common';
+import {
+  commitTailMs,
+  createDatabase,
+  createEndpointSource,
+  createLogger,
+  listen,
+  runMain,
+  minStatementMs,
+} from '@bazar/common';
 import { createApp } from './app';
 import { loadCatalogConfig } from './config';
 import { seedCatalog } from './data-access/seed';
@@ -32,6 +40,13 @@ runMain('catalog', async () => {
     internalToken: cfg.internalToken,
     bodyLimit: cfg.bodyLimit,
     invalidations,
+    deadlineMs: cfg.requestDeadlineMs,
+    desk: {
+      queueMax: cfg.reservationQueueMax,
+      batchMax: cfg.reservationBatchMax,
+      commitTailMs: commitTailMs(cfg),
+      minStatementMs,
+    },
   });
   return listen({
     app,

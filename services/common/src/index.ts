@@ -1,6 +1,7 @@
 // Public surface of @bazar/common.
 export * from './config';
 export * from './errors';
+export * from './deadline';
 export * from './logger';
 export * from './lifecycle';
 export * from './settings';

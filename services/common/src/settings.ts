@@ -13,6 +13,12 @@ export const serviceSettings = {
   ),
   internalToken: setting('INTERNAL_TOKEN', env.secret(), 'bearer token required on internal endpoints'),
   bodyLimit: setting('BODY_LIMIT', env.string('64kb'), 'largest accepted JSON body; larger ones get 413'),
+  requestDeadlineMs: setting(
+    'REQUEST_DEADLINE_MS',
+    env.int(10_000, 500),
+    'budget of a request: the frontend answers every public request within it, passing what is left to each hop ' +
+      '(X-Bazar-Deadline-Ms); an internal service uses it as the cap on what a caller may ask for',
+  ),
   drainMs: setting(
     'SHUTDOWN_DRAIN_MS',
     env.int(10_000),
@@ -59,5 +65,17 @@ export const databaseSettings = {
     'how long a commit waits for the standby before it is committed locally',
   ),
 };
+
+/**
+ * What a write needs after its statement: the commit's wait for the standby before it is cut loose, and the
+ * read-lease wait of a commit the standby did not confirm. A hop that bounds a statement by its deadline keeps
+ * this much back for the commit.
+ */
+export function commitTailMs(cfg: { syncCommitDeadlineMs: number; replicaLeaseMs: number }): number {
+  return cfg.syncCommitDeadlineMs + cfg.replicaLeaseMs;
+}
+
+/** The least time a statement is given to run: with less of a deadline left, a hop does not start a write. */
+export const minStatementMs = 300;
 
 export const serviceName = z.enum(['catalog', 'order', 'frontend']);

@@ -18,6 +18,8 @@ export interface FrontendDeps {
   log: Logger;
   podName: string;
   bodyLimit: string;
+  /** Budget of every public request (REQUEST_DEADLINE_MS). */
+  requestDeadlineMs: number;
   adminToken: string;
   internalToken: string;
   store: CacheStore;
@@ -34,6 +36,8 @@ export function createApp(deps: FrontendDeps) {
     log: deps.log,
     servedBy: deps.podName,
     bodyLimit: deps.bodyLimit,
+    deadlineMs: deps.requestDeadlineMs,
+    deadlineFromCaller: false, // a public client does not set our budget
     ready: async () =>
       deps.catalog.endpoints().length > 0 && deps.orders.endpoints().length > 0 && (await deps.store.ping()),
   });

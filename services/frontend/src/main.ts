@@ -34,6 +34,7 @@ runMain('frontend', async () => {
     log,
     podName: cfg.podName,
     bodyLimit: cfg.bodyLimit,
+    requestDeadlineMs: cfg.requestDeadlineMs,
     adminToken: cfg.adminToken,
     internalToken: cfg.internalToken,
     store,

@@ -20,7 +20,8 @@ for (const database of ['postgres', 'embedded'] as const) {
       for (let round = 0; round < 10; round++) {
         const r = await flashSale(topo, 5, 5, 200);
         assert.deepEqual(r.counts, { 201: 5, 409: 195 }, `round ${round}: ${describeErrors(r)}`);
-        for (const a of r.answers.filter((x) => x.status === 409)) assert.equal(a.body.error.code, 'out_of_stock');
+        for (const a of r.answers.filter((x) => x.status === 409))
+          assert.equal(a.body.error.code, 'out_of_stock');
         assert.equal(r.finalStock, 0, `round ${round}`);
         const created = r.answers.filter((a) => a.status === 201).map((a) => a.body.orderId as string);
         assert.equal(new Set(created).size, 5);

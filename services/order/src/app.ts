@@ -11,8 +11,14 @@ export interface OrderDeps {
   podName: string;
   internalToken: string;
   bodyLimit: string;
+  deadlineMs: number;
+  /** See Orders: time kept for the order write after a reservation. */
+  writeReserveMs: number;
 }
 
 export function createApp(deps: OrderDeps) {
-  return createInternalApp({ ...deps, routers: [ordersRouter(new Orders(deps.db, deps.catalog))] });
+  return createInternalApp({
+    ...deps,
+    routers: [ordersRouter(new Orders(deps.db, deps.catalog, deps.writeReserveMs))],
+  });
 }

@@ -16,7 +16,11 @@ export const orderSettings = {
   ...databaseSettings,
   // CATALOG_URLS (static list) or CATALOG_DNS + CATALOG_PORT (headless Service), DNS_SERVER, DISCOVERY_*.
   ...upstreamSettings('CATALOG', 7001),
-  catalogTimeoutMs: setting('CATALOG_TIMEOUT_MS', env.int(2500, 100), 'bound on one call to a catalog pod'),
+  catalogTimeoutMs: setting(
+    'CATALOG_TIMEOUT_MS',
+    env.int(2500, 100),
+    'bound on a readiness probe of a catalog pod (reservations are bounded by the request deadline instead)',
+  ),
 };
 
 export type OrderConfig = ConfigOf<typeof orderSettings>;

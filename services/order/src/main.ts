@@ -2,7 +2,15 @@
 // Must stay the first import: tracing instruments only modules loaded after it.
 import '@bazar/common/telemetry';
 import { join } from 'node:path';
-import { createDatabase, createEndpointSource, createLogger, listen, runMain } from '@bazar/common';
+import {
+  commitTailMs,
+  createDatabase,
+  createEndpointSource,
+  createLogger,
+  listen,
+  runMain,
+  minStatementMs,
+} from '@bazar/common';
 import { createApp } from './app';
 import { loadOrderConfig } from './config';
 import { CatalogGateway } from './gateways/catalog.gateway';
@@ -26,6 +34,8 @@ runMain('order', async () => {
     podName: cfg.podName,
     internalToken: cfg.internalToken,
     bodyLimit: cfg.bodyLimit,
+    deadlineMs: cfg.requestDeadlineMs,
+    writeReserveMs: commitTailMs(cfg) + minStatementMs,
   });
   return listen({
     app,

@@ -24,7 +24,7 @@ export function booksRouter(catalog: Catalog): Router {
   router.post('/:id/reservations', async (ctx) => {
     const id = parseInput(bookIdParam, ctx.params.id, 'book id');
     const { orderId } = parseInput(reservationBody, ctx.request.body, 'body');
-    const { reservation, replayed } = await catalog.reserveStock(id, orderId);
+    const { reservation, replayed } = await catalog.reserveStock(id, orderId, ctx.state.deadline);
     ctx.status = replayed ? 200 : 201;
     ctx.body = { ...reservation, replayed };
   });

@@ -1,6 +1,6 @@
 // SQL for books and reservations. Returns plain typed objects; knows nothing of HTTP.
 import type { Queryable } from '@bazar/common';
-import type { Book, BookChange, BookSummary, Reservation } from '../domain/book';
+import type { Book, BookChange, BookSummary, CopyOutcome, Reservation } from '../domain/book';
 
 const bookColumns = 'id, title, topic, price, quantity, version';
 
@@ -68,26 +68,53 @@ export async function findReservation(db: Queryable, orderId: string): Promise<R
   return rows[0] ? toReservation(rows[0]) : undefined;
 }
 
-export type ReserveOutcome = { kind: 'reserved'; reservation: Reservation } | { kind: 'none_left' };
+interface CopyOutcomeRow extends Omit<ReservationRow, 'book_id'> {
+  book_id: number | null;
+  outcome: CopyOutcome['kind'];
+  quantity_left: number | null;
+}
 
 /**
- * Takes one copy for `orderId` and records the reservation in one statement, which the caller may run on its own
- * (autocommit) so the book's row lock lasts only for the statement and its commit. An order id that holds a
- * reservation already makes the whole statement fail with a unique violation (SQLSTATE 23505): nothing is taken.
+ * Reserves a copy of `bookId` for each order id, in order, while copies last (reserve_copies, one statement: the
+ * caller may run it on its own so the row lock lasts only for it and its commit). Order ids must be distinct.
  */
-export async function reserveCopy(db: Queryable, bookId: number, orderId: string): Promise<ReserveOutcome> {
-  const { rows } = await db.query<ReservationRow>(
-    `WITH taken AS (
-       UPDATE books SET quantity = quantity - 1, version = version + 1, updated_at = now()
-        WHERE id = $2 AND quantity > 0
-        RETURNING id, title, topic, price, version
-     )
-     INSERT INTO reservations (order_id, book_id, title, topic, price, book_version)
-     SELECT $1, id, title, topic, price, version FROM taken
-     RETURNING *`,
-    [orderId, bookId],
+export async function reserveCopies(
+  db: Queryable,
+  bookId: number,
+  orderIds: string[],
+): Promise<CopyOutcome[]> {
+  const { rows } = await db.query<CopyOutcomeRow>('SELECT * FROM reserve_copies($1, $2::uuid[])', [
+    bookId,
+    orderIds,
+  ]);
+  return rows.map((r) =>
+    r.outcome === 'reserved' || r.outcome === 'existing'
+      ? {
+          orderId: r.order_id,
+          kind: r.outcome,
+          reservation: toReservation(r as ReservationRow),
+          quantityLeft: r.quantity_left,
+        }
+      : { orderId: r.order_id, kind: r.outcome, quantityLeft: r.quantity_left },
   );
-  return rows[0] ? { kind: 'reserved', reservation: toReservation(rows[0]) } : { kind: 'none_left' };
+}
+
+/** The stock of a book and the reservation of an order, read without any lock; undefined stock: no such book. */
+export async function stockAndReservation(
+  db: Queryable,
+  bookId: number,
+  orderId: string,
+): Promise<{ quantity: number | undefined; reservation: Reservation | undefined }> {
+  const { rows } = await db.query<ReservationRow & { stock: number | null }>(
+    `SELECT (SELECT quantity FROM books WHERE id = $1) AS stock, r.*
+       FROM (SELECT 1) AS one LEFT JOIN reservations r ON r.order_id = $2`,
+    [bookId, orderId],
+  );
+  const row = rows[0]!;
+  return {
+    quantity: row.stock ?? undefined,
+    reservation: row.order_id ? toReservation(row) : undefined,
+  };
 }
 
 /** Inserts books that are not there yet (by id); existing rows are left as they are. */

@@ -41,3 +41,8 @@ export interface ReservationResult {
   reservation: Reservation;
   replayed: boolean;
 }
+
+/** What one order id of a batch of reservations got: a new copy, the reservation it already had, or nothing. */
+export type CopyOutcome =
+  | { orderId: string; kind: 'reserved' | 'existing'; reservation: Reservation; quantityLeft: number | null }
+  | { orderId: string; kind: 'sold_out' | 'no_book'; quantityLeft: number | null };

@@ -1,22 +1,40 @@
 // The catalog's rules: searching, changing books and reserving stock. Every write returns the new version.
 import {
   type Database,
+  type Deadline,
   annotate,
   conflict,
   decodeCursor,
-  isUniqueViolation,
   notFound,
   toPage,
 } from '@bazar/common';
 import * as books from '../data-access/books.repository';
 import type { InvalidationPublisher } from '../gateways/frontends.gateway';
-import type { Book, BookChange, BookPage, Reservation, ReservationResult } from './book';
+import type { Book, BookChange, BookPage, CopyOutcome, Reservation, ReservationResult } from './book';
+import { ReservationDesk, type ReservationDeskOptions } from './reservation-desk';
 
 export class Catalog {
+  private readonly desk: ReservationDesk;
+
   constructor(
     private readonly db: Database,
     private readonly invalidations: InvalidationPublisher,
-  ) {}
+    desk: Omit<ReservationDeskOptions, 'onBatch'>,
+  ) {
+    this.desk = new ReservationDesk(
+      {
+        reserveCopies: (bookId, orderIds, limitMs) =>
+          books.reserveCopies(db.singleStatement(limitMs), bookId, orderIds),
+        stockAndReservation: (bookId, orderId) =>
+          db.readPrimary((q) => books.stockAndReservation(q, bookId, orderId)),
+      },
+      { ...desk, onBatch: (bookId, outcomes) => this.announceBatch(bookId, outcomes) },
+    );
+  }
+
+  get reservations(): ReservationDesk {
+    return this.desk;
+  }
 
   async getBook(id: number): Promise<Book> {
     const book = await this.db.read((q) => books.findBook(q, id));
@@ -54,35 +72,37 @@ export class Catalog {
 
   /**
    * Takes one copy of `bookId` for `orderId`, once: a repeat of the same order id (even concurrently, through any
-   * catalog pod) returns the first reservation and takes nothing more (I1, I5).
+   * catalog pod) returns the first reservation and takes nothing more (I1, I5). Waits in the book's line (see
+   * ReservationDesk), answering before `deadline`.
    */
-  async reserveStock(bookId: number, orderId: string): Promise<ReservationResult> {
-    let outcome: books.ReserveOutcome;
-    try {
-      outcome = await books.reserveCopy(this.db.singleStatement, bookId, orderId);
-    } catch (err) {
-      if (!isUniqueViolation(err)) throw err;
-      return this.replay(await this.firstReservation(orderId), bookId); // a twin reserved first
+  async reserveStock(bookId: number, orderId: string, deadline: Deadline): Promise<ReservationResult> {
+    const got = await this.desk.take(bookId, orderId, deadline);
+    switch (got.kind) {
+      case 'reserved':
+        annotate({ 'bazar.book.version': got.reservation.version, 'bazar.reservation.replayed': false });
+        return { reservation: got.reservation, replayed: false };
+      case 'existing':
+        annotate({ 'bazar.reservation.replayed': true });
+        return this.replay(got.reservation, bookId);
+      case 'no_book':
+        throw notFound(`no book with id ${bookId}`);
+      case 'sold_out':
+        throw conflict('out_of_stock', `book ${bookId} is sold out`);
     }
-    if (outcome.kind === 'reserved') {
-      const { reservation } = outcome;
-      annotate({ 'bazar.book.version': reservation.version, 'bazar.reservation.replayed': false });
-      await this.invalidations.publish({ bookId, topic: reservation.topic, version: reservation.version });
-      return { reservation, replayed: false };
-    }
-    // Nothing taken: a repeat of a reservation that took the last copy must still replay, not fail.
-    const existing = await this.db.readPrimary((q) => books.findReservation(q, orderId));
-    if (existing) return this.replay(existing, bookId);
-    if (!(await this.db.readPrimary((q) => books.findBook(q, bookId))))
-      throw notFound(`no book with id ${bookId}`);
-    throw conflict('out_of_stock', `book ${bookId} is sold out`);
   }
 
-  private async firstReservation(orderId: string): Promise<Reservation> {
-    const first = await this.db.readPrimary((q) => books.findReservation(q, orderId));
-    // The conflicting row was committed before the unique check saw it, so it is there.
-    if (!first) throw new Error(`reservation ${orderId} conflicted but cannot be found`);
-    return first;
+  /**
+   * A batch committed: every frontend pod hears of the book's new version before any of its orders is answered.
+   * A batch that only replayed reservations pushes too: the pod that made them may have died before its push.
+   */
+  private async announceBatch(bookId: number, outcomes: CopyOutcome[]): Promise<void> {
+    let newest: Reservation | undefined;
+    for (const o of outcomes) {
+      if ((o.kind === 'reserved' || o.kind === 'existing') && o.reservation.bookId === bookId) {
+        if (!newest || o.reservation.version > newest.version) newest = o.reservation;
+      }
+    }
+    if (newest) await this.invalidations.publish({ bookId, topic: newest.topic, version: newest.version });
   }
 
   private replay(existing: Reservation, bookId: number): ReservationResult {

@@ -35,7 +35,12 @@ export async function createDatabase(
     log,
   );
   if (!cfg.replicaUrl) {
-    const db = new Database({ primary, syncCommitDeadlineMs: cfg.syncCommitDeadlineMs, log });
+    const db = new Database({
+      primary,
+      syncCommitDeadlineMs: cfg.syncCommitDeadlineMs,
+      statementTimeoutMs: cfg.statementTimeoutMs,
+      log,
+    });
     registerReplicationMetrics(db);
     return { db, close: () => primary.end() };
   }
@@ -64,6 +69,7 @@ export async function createDatabase(
     primary,
     replica: { pool: replica, monitor },
     syncCommitDeadlineMs: cfg.syncCommitDeadlineMs,
+    statementTimeoutMs: cfg.statementTimeoutMs,
     log,
   });
   registerReplicationMetrics(db);

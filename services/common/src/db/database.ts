@@ -6,7 +6,16 @@ import { performance } from 'node:perf_hooks';
 import type pg from 'pg';
 import type { Logger } from '../logger';
 import { annotate } from '../telemetry/annotate';
-import { databaseUnavailable, isUnavailable, primaryUnavailable, writeFailure } from './errors';
+import type { AppError } from '../errors';
+import {
+  databaseBusy,
+  databaseUnavailable,
+  isPoolExhausted,
+  isStatementTimeout,
+  isUnavailable,
+  primaryUnavailable,
+  writeFailure,
+} from './errors';
 import type { ReplicaMonitor } from './replica-monitor';
 
 export type Queryable = Pick<pg.Pool, 'query'>;
@@ -18,6 +27,8 @@ export interface DatabaseOptions {
   replica?: { pool: pg.Pool; monitor: ReplicaMonitor };
   /** How long a commit may wait for the synchronous standby before the wait is cancelled. */
   syncCommitDeadlineMs: number;
+  /** The pools' statement_timeout: a statement's own time limit can only be shorter. */
+  statementTimeoutMs: number;
   log: Logger;
 }
 
@@ -32,7 +43,11 @@ export class Database {
     return this.opts.replica?.monitor;
   }
 
-  /** Runs a read where read-after-write holds; falls back to the other server when one is unreachable. */
+  /**
+   * Runs a read where read-after-write holds; falls back to the other server only when one is unreachable. A busy
+   * primary (no free connection, a statement out of time) is `database_busy`: the replica may be behind exactly
+   * then, so it is no place to go without a lease.
+   */
   async read<T>(fn: (db: Queryable) => Promise<T>): Promise<T> {
     const replica = this.opts.replica;
     const order: ReadSource[] = replica?.monitor.replicaReadable() ? ['replica', 'primary'] : ['primary'];
@@ -41,13 +56,17 @@ export class Database {
     if (replica && order.length === 1) order.push('replica');
     let lastErr: unknown;
     for (const source of order) {
+      const pool = source === 'replica' ? replica!.pool : this.opts.primary;
       try {
-        const value = await fn(source === 'replica' ? replica!.pool : this.opts.primary);
+        const value = await fn(pool);
         this.reads[source]++;
         annotate({ 'bazar.db.read_from': source });
         return value;
       } catch (err) {
         if (!isUnavailable(err)) throw err;
+        if (source === 'primary' && (isPoolExhausted(err, pool) || isStatementTimeout(err))) {
+          throw busyFailure(err, pool);
+        }
         lastErr = err;
       }
     }
@@ -62,77 +81,100 @@ export class Database {
     } catch (err) {
       if (!isUnavailable(err)) throw err;
       this.opts.log.warn({ err: errorMessage(err) }, 'primary read failed');
-      throw writeFailure(err);
+      throw this.writeFailure(err);
     }
   }
 
   /** Runs `fn` in a primary transaction; resolves only once the write is durable and visible to later reads. */
   async write<T>(fn: (tx: pg.PoolClient) => Promise<T>): Promise<T> {
-    let client: pg.PoolClient;
-    try {
-      client = await this.opts.primary.connect();
-    } catch (err) {
-      this.opts.log.warn({ err: errorMessage(err) }, 'cannot connect to the primary');
-      throw primaryUnavailable();
-    }
+    const client = await this.connectPrimary();
     let broken: Error | undefined;
+    let result: T;
+    let confirmedByStandby: boolean;
     try {
       await client.query('BEGIN');
-      const result = await fn(client);
-      const confirmedByStandby = await this.commit(client);
-      annotate({
-        'bazar.replication.mode': this.monitor?.mode,
-        'bazar.db.confirmed_by_standby': confirmedByStandby,
-      });
-      if (this.monitor && !confirmedByStandby) await this.monitor.waitOutLeases(performance.now());
-      return result;
+      result = await fn(client);
+      confirmedByStandby = await this.commit(client);
     } catch (err) {
       if (isUnavailable(err)) {
         broken = err instanceof Error ? err : new Error(String(err));
         this.opts.log.warn({ err: errorMessage(err) }, 'write failed');
-        throw writeFailure(err);
+        throw this.writeFailure(err);
       }
       await client.query('ROLLBACK').catch((e: Error) => (broken = e));
       throw err;
     } finally {
       client.release(broken);
     }
+    annotate({
+      'bazar.replication.mode': this.monitor?.mode,
+      'bazar.db.confirmed_by_standby': confirmedByStandby,
+    });
+    // Committed; the connection is back in the pool before the wait, which needs none.
+    if (this.monitor && !confirmedByStandby) await this.monitor.waitOutLeases(performance.now());
+    return result;
+  }
+
+  /** A primary connection; a pool with none free in time is `database_busy`, a server gone `primary_unavailable`. */
+  private async connectPrimary(): Promise<pg.PoolClient> {
+    try {
+      return await this.opts.primary.connect();
+    } catch (err) {
+      const exhausted = isPoolExhausted(err, this.opts.primary);
+      this.opts.log.warn({ err: errorMessage(err), exhausted }, 'cannot get a primary connection');
+      throw exhausted ? databaseBusy() : primaryUnavailable();
+    }
+  }
+
+  /** The 503 for a write or primary read that failed for want of the server (not for a bad statement). */
+  private writeFailure(err: unknown): AppError {
+    return isPoolExhausted(err, this.opts.primary) ? databaseBusy() : writeFailure(err);
   }
 
   /**
    * A Queryable for writes of exactly one statement. While commits wait for the standby, the statement runs on
    * its own (autocommit): no BEGIN and COMMIT round trips, so its row locks are held only for the statement and
-   * its commit. Otherwise it runs in write()'s transaction. A failing statement changes nothing either way.
+   * its commit. Otherwise it runs in write()'s transaction. A failing statement changes nothing either way. With
+   * `timeLimitMs`, the statement (lock waits included) may take at most that long, and less than the pool's
+   * statement timeout; the commit's wait for the standby and the read lease come on top (see commitTailMs).
    */
-  readonly singleStatement: Queryable = {
-    query: ((text: string, values?: unknown[]) =>
-      this.writeStatement(text, values ?? [])) as Queryable['query'],
-  };
+  singleStatement(timeLimitMs?: number): Queryable {
+    const limit =
+      timeLimitMs === undefined
+        ? undefined
+        : Math.max(1, Math.min(Math.floor(timeLimitMs), this.opts.statementTimeoutMs));
+    return {
+      query: ((text: string, values?: unknown[]) =>
+        this.writeStatement(text, values ?? [], limit)) as Queryable['query'],
+    };
+  }
 
-  private async writeStatement(text: string, values: unknown[]): Promise<pg.QueryResult> {
+  private async writeStatement(text: string, values: unknown[], limitMs?: number): Promise<pg.QueryResult> {
     const monitor = this.monitor;
-    if (monitor?.mode !== 'sync') return this.write((tx) => tx.query(text, values));
-    let client: pg.PoolClient;
-    try {
-      client = await this.opts.primary.connect();
-    } catch (err) {
-      this.opts.log.warn({ err: errorMessage(err) }, 'cannot connect to the primary');
-      throw primaryUnavailable();
+    if (monitor?.mode !== 'sync') {
+      return this.write(async (tx) => {
+        if (limitMs !== undefined) await tx.query(`SET LOCAL statement_timeout = ${limitMs}`);
+        return tx.query(text, values);
+      });
     }
+    const client = await this.connectPrimary();
     let broken: Error | undefined;
+    let outcome: { value: pg.QueryResult; confirmed: boolean };
     try {
-      const { value, confirmed } = await this.waitingForStandby(client, () => client.query(text, values));
-      annotate({ 'bazar.replication.mode': 'sync', 'bazar.db.confirmed_by_standby': confirmed });
-      if (!confirmed) await monitor.waitOutLeases(performance.now());
-      return value;
+      if (limitMs !== undefined) await client.query(`SET statement_timeout = ${limitMs}`);
+      outcome = await this.waitingForStandby(client, () => client.query(text, values));
+      if (limitMs !== undefined) await client.query('RESET statement_timeout');
     } catch (err) {
       if (!isUnavailable(err)) throw err;
       broken = err instanceof Error ? err : new Error(String(err));
       this.opts.log.warn({ err: errorMessage(err) }, 'write failed');
-      throw writeFailure(err);
+      throw this.writeFailure(err);
     } finally {
       client.release(broken);
     }
+    annotate({ 'bazar.replication.mode': 'sync', 'bazar.db.confirmed_by_standby': outcome.confirmed });
+    if (!outcome.confirmed) await monitor.waitOutLeases(performance.now());
+    return outcome.value;
   }
 
   /**
@@ -202,6 +244,10 @@ export class Database {
       this.opts.log.error({ err: errorMessage(err), pids }, 'could not cancel the standby waits');
     }
   }
+}
+
+function busyFailure(err: unknown, pool: pg.Pool): AppError {
+  return isPoolExhausted(err, pool) ? databaseBusy() : writeFailure(err);
 }
 
 function errorMessage(err: unknown): string {

@@ -30,6 +30,22 @@ export function isUnavailable(err: unknown): boolean {
   );
 }
 
+/**
+ * True when `err` says only that `pool` had no free connection in time: every connection is busy with other
+ * work. The server is up; the pod is overloaded (DESIGN I9: `database_busy`, never `primary_unavailable`).
+ */
+export function isPoolExhausted(
+  err: unknown,
+  pool: { totalCount: number; options: { max?: number } },
+): boolean {
+  const msg = ((err ?? {}) as PgLikeError).message ?? '';
+  return /timeout exceeded when trying to connect/i.test(msg) && pool.totalCount >= (pool.options.max ?? 10);
+}
+
+export function databaseBusy(): AppError {
+  return new AppError(503, 'database_busy', 'the database is too busy right now; retry later');
+}
+
 /** True for a unique-key violation (SQLSTATE 23505): the row was there already. */
 export function isUniqueViolation(err: unknown): boolean {
   return ((err ?? {}) as PgLikeError).code === '23505';

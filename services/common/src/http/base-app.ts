@@ -5,6 +5,7 @@ import { bodyParser } from '@koa/bodyparser';
 import Router from '@koa/router';
 import Koa from 'koa';
 import { hasBody } from 'type-is';
+import { Deadline, deadlineHeader } from '../deadline';
 import { AppError } from '../errors';
 import type { Logger } from '../logger';
 import { metricsRegistry } from '../metrics';
@@ -16,6 +17,17 @@ export interface BaseAppOptions {
   bodyLimit: string;
   /** Resolves when the service can do its job; throws (or returns false) when it cannot. */
   ready: () => Promise<boolean>;
+  /** Budget of a request (REQUEST_DEADLINE_MS): `ctx.state.deadline` is at most this far away. */
+  deadlineMs: number;
+  /** Internal services take their caller's X-Bazar-Deadline-Ms; the public frontend sets its own. */
+  deadlineFromCaller: boolean;
+}
+
+declare module 'koa' {
+  interface DefaultState {
+    /** When this request must be answered by (DESIGN I10). */
+    deadline: Deadline;
+  }
 }
 
 const methodsWithBody = new Set(['POST', 'PUT', 'PATCH']);
@@ -35,6 +47,8 @@ export function createBaseApp(opts: BaseAppOptions): Koa {
     );
   });
   app.use(async (ctx, next) => {
+    const sent = opts.deadlineFromCaller ? ctx.get(deadlineHeader) || undefined : undefined;
+    ctx.state.deadline = Deadline.fromHeader(sent, opts.deadlineMs);
     ctx.set('X-Served-By', opts.servedBy);
     // hasBody also sees chunked bodies, which carry no Content-Length; an explicit length of 0 is no body.
     const sendsBody = hasBody(ctx.req) && ctx.request.length !== 0;

@@ -1,7 +1,7 @@
 // The one error middleware, first in every chain: whatever goes wrong below it, the client gets
 // {"error":{"code","message"}} with a fitting status, never HTML or a stack trace.
 import type Koa from 'koa';
-import { AppError } from '../errors';
+import { AppError, retryAfterSeconds } from '../errors';
 import type { Logger } from '../logger';
 
 interface HttpishError {
@@ -61,6 +61,9 @@ export function errorMiddleware(log: Logger): Koa.Middleware {
       ctx.status = appErr.status;
       ctx.body = { error: { code: appErr.code, message: appErr.message } };
       if (appErr.status === 401) ctx.set('WWW-Authenticate', 'Bearer');
+      for (const [name, value] of Object.entries(appErr.headers)) ctx.set(name, value);
+      if (appErr.status === 503 && !ctx.response.get('Retry-After'))
+        ctx.set('Retry-After', String(retryAfterSeconds));
     }
   };
 }

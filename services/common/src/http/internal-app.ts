@@ -14,6 +14,7 @@ export interface InternalAppOptions {
   podName: string;
   internalToken: string;
   bodyLimit: string;
+  deadlineMs: number;
   routers: Router[];
 }
 
@@ -22,6 +23,8 @@ export function createInternalApp(opts: InternalAppOptions): Koa {
     log: opts.log,
     servedBy: opts.podName,
     bodyLimit: opts.bodyLimit,
+    deadlineMs: opts.deadlineMs,
+    deadlineFromCaller: true,
     ready: () => opts.db.readPrimary(async (q) => (await q.query('SELECT 1')).rowCount === 1),
   });
   const internal = new Router();

@@ -2,7 +2,8 @@
 // round-robin over healthy endpoints, a keep-alive pool each, passive ejection on a connection error, timeout or
 // 500/502/503/504 (exponential backoff, then an active probe of /readyz), and the same request tried on the next
 // endpoint. Callers only send requests that are safe to repeat (reads, or writes carrying an idempotency key).
-import { AppError } from '../errors';
+import { deadlineHeader, hopMarginMs, type Deadline } from '../deadline';
+import { AppError, overloadCodes } from '../errors';
 import { upstreamDuration } from '../metrics';
 import type { Logger } from '../logger';
 import type { EndpointSource } from '../discovery/endpoint-source';
@@ -30,6 +31,11 @@ export interface UpstreamOptions {
   ejection?: Partial<EjectionPolicy>;
   /** Path probed on an ejected endpoint once its backoff is over; 2xx takes it back. Default `/readyz`. */
   probePath?: string;
+  /**
+   * With a deadline: the share of the time left that an attempt may use when another attempt could follow it
+   * (default 0.6, leaving time to try another pod if this one is stopped); 1 gives every attempt all of it.
+   */
+  attemptShare?: number;
   /** Keep-alive connections per endpoint. Default 64. */
   connectionsPerEndpoint?: number;
 }
@@ -38,7 +44,16 @@ export interface UpstreamRequestOptions {
   headers?: Record<string, string>;
   /** How many endpoints may receive this request (a refused connection doesn't count). Default: all. */
   attempts?: number;
+  /**
+   * The caller's deadline. Each attempt then gets a share of what is left (all of it when no other attempt can
+   * follow) instead of `timeoutMs`, and tells the endpoint, in X-Bazar-Deadline-Ms, to answer a margin before
+   * that: an attempt that times out has therefore met a pod that is stopped or gone, not one still working.
+   */
+  deadline?: Deadline;
 }
+
+/** Below this, an attempt could not do anything useful: no attempt is started. */
+const minAttemptMs = 50;
 
 export interface UpstreamErrorBody {
   error?: { code?: string; message?: string };
@@ -65,7 +80,8 @@ export class UpstreamClient {
 
   /**
    * Sends to healthy endpoints in round-robin order, then to ejected ones (least recently failed first), until
-   * one answers with something other than 500/502/503/504 or `attempts` endpoints have been tried. A 4xx is an
+   * one answers with something other than 500/502/503/504 (a 503 `busy`/`database_busy` is such an answer), or
+   * `attempts` endpoints have been tried, or the deadline leaves no time for another attempt. A 4xx is an
    * answer and is returned; if every attempt failed, the last 5xx answer is returned as is; if none answered,
    * throws AppError 503 `upstream_unavailable`.
    */
@@ -81,10 +97,24 @@ export class UpstreamClient {
     let lastAnswer: UpstreamResponse<T> | undefined;
     let lastProblem = 'no endpoint known';
     let attempts = 0;
-    for (const endpoint of this.plan()) {
+    const plan = this.plan();
+    for (const [i, endpoint] of plan.entries()) {
       if (attempts >= maxAttempts) break;
       if (endpoint.removed) continue;
-      const outcome = await this.attempt<T>(endpoint, { method, path, body, headers });
+      const lastChance = attempts + 1 >= maxAttempts || i === plan.length - 1;
+      const timeoutMs = this.attemptTimeout(options.deadline, lastChance);
+      if (timeoutMs < minAttemptMs) {
+        lastProblem = 'the request deadline ran out';
+        break;
+      }
+      const attemptHeaders = options.deadline
+        ? { ...headers, [deadlineHeader]: String(timeoutMs - hopMarginMs(timeoutMs)) }
+        : headers;
+      const outcome = await this.attempt<T>(
+        endpoint,
+        { method, path, body, headers: attemptHeaders },
+        timeoutMs,
+      );
       if (outcome.ok) return outcome.answer;
       lastAnswer = outcome.answer ?? lastAnswer;
       lastProblem = `${endpoint.url}: ${outcome.problem}`;
@@ -93,6 +123,12 @@ export class UpstreamClient {
     // The upstream's own 503 (e.g. primary_unavailable) is an answer worth passing on if no one did better.
     if (lastAnswer) return lastAnswer;
     throw new AppError(503, 'upstream_unavailable', `${this.opts.name} is unavailable (${lastProblem})`);
+  }
+
+  private attemptTimeout(deadline: Deadline | undefined, lastChance: boolean): number {
+    if (!deadline) return this.opts.timeoutMs;
+    const left = deadline.remainingMs;
+    return lastChance ? left : Math.floor(left * (this.opts.attemptShare ?? 0.6));
   }
 
   /** The endpoints and their health, for an ops panel. */
@@ -113,6 +149,7 @@ export class UpstreamClient {
   private async attempt<T>(
     endpoint: UpstreamEndpoint,
     req: { method: string; path: string; body: unknown; headers: Record<string, string> },
+    timeoutMs: number,
   ): Promise<Attempt<T>> {
     endpoint.requests++;
     const started = performance.now();
@@ -127,10 +164,10 @@ export class UpstreamClient {
         ...req,
         pool: endpoint.pool,
         endpoint: endpoint.url,
-        timeoutMs: this.opts.timeoutMs,
+        timeoutMs,
       });
       observe(String(answer.status));
-      if (!failureStatuses.has(answer.status)) {
+      if (!failureStatuses.has(answer.status) || isOverloadAnswer(answer)) {
         endpoint.succeeded(elapsed());
         return { ok: true, answer };
       }
@@ -188,6 +225,12 @@ export class UpstreamClient {
     const probe = (e: UpstreamEndpoint) => probeReady(e.pool, path, this.opts.timeoutMs);
     return new UpstreamEndpoint(url, this.policy, probe, this.opts.connectionsPerEndpoint ?? 64);
   }
+}
+
+/** A 503 that says "too busy, nothing done" (DESIGN I9): an answer to pass on, not a broken endpoint. */
+function isOverloadAnswer(res: UpstreamResponse<unknown>): boolean {
+  const code = (res.body as UpstreamErrorBody | undefined)?.error?.code;
+  return res.status === 503 && code !== undefined && overloadCodes.has(code);
 }
 
 /** Turns an upstream 4xx/5xx into the same AppError the upstream raised, so clients see one error shape. */

@@ -15,7 +15,7 @@ export function ordersRouter(store: Storefront): Router {
     // An empty Idempotency-Key is a malformed key, not an absent one.
     const header = ctx.headers['idempotency-key'];
     const key = Array.isArray(header) ? header.join(',') : header;
-    const { value, created, servedBy, key: usedKey } = await store.purchase(bookId, key);
+    const { value, created, servedBy, key: usedKey } = await store.purchase(bookId, key, ctx.state.deadline);
     markServed(ctx, servedBy);
     ctx.set('Idempotency-Key', usedKey);
     ctx.status = created ? 201 : 200;

@@ -1,11 +1,21 @@
 // The public operations of Bazar, as the frontend performs them: cached reads, purchases, admin updates.
-import { AppError, annotate } from '@bazar/common';
+import { randomUUID } from 'node:crypto';
+import { AppError, annotate, overloadCodes, type Deadline } from '@bazar/common';
 import type { CatalogGateway } from '../gateways/catalog.gateway';
 import { purchases } from '../metrics';
 import type { OrderGateway } from '../gateways/order.gateway';
 import type { BookCache } from './book-cache';
 import { orderIdFor } from './idempotency';
 import type { Book, BookSummary, Order, Page, Served } from './types';
+
+/** A purchase that could not be settled in time: the same 503, saying how to learn its outcome. */
+function unconfirmed(err: AppError, key: string): AppError {
+  const nothingDone = overloadCodes.has(err.code);
+  const message = nothingDone
+    ? `${err.message}; nothing was bought: retry with the same Idempotency-Key`
+    : `${err.message}; the purchase may or may not have happened: retry with the same Idempotency-Key to get its outcome (it never buys twice)`;
+  return new AppError(503, err.code, message).withHeader('Idempotency-Key', key);
+}
 
 export interface CachedRead<T> extends Served<T> {
   hit: boolean;
@@ -38,17 +48,22 @@ export class Storefront {
     return { value, hit, servedBy };
   }
 
-  /** Buys one copy; the same idempotency key always yields the same order, through any pod. */
-  async purchase(bookId: number, idempotencyKey?: string) {
+  /**
+   * Buys one copy; the same idempotency key always yields the same order, through any pod. Within `deadline`
+   * every order pod may be tried with the same order id, which also settles an attempt whose answer was lost. Only
+   * when the deadline runs out first is the answer a 503, carrying the key to retry with (DESIGN I9).
+   */
+  async purchase(bookId: number, idempotencyKey: string | undefined, deadline: Deadline) {
     const { orderId, key } = orderIdFor(idempotencyKey);
     try {
-      const placed = await this.orders.placeOrder(bookId, orderId);
+      const placed = await this.orders.placeOrder({ bookId, orderId, purchaseId: randomUUID(), deadline });
       purchases.inc({ outcome: placed.created ? 'created' : 'replayed' });
       annotate({ 'bazar.order.id': orderId, 'bazar.purchase.replayed': !placed.created });
       return { ...placed, key };
     } catch (err) {
       const code = err instanceof AppError ? err.code : '';
       purchases.inc({ outcome: code === 'out_of_stock' || code === 'not_found' ? code : 'failed' });
+      if (err instanceof AppError && err.status === 503) throw unconfirmed(err, key);
       throw err;
     }
   }

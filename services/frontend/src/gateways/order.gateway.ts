@@ -1,14 +1,22 @@
 // The frontend's way to the order pods. A purchase carries its order id, so trying it on every pod in turn can
-// never buy twice; reads are retried once on the next pod.
-import { raiseUpstreamError, type UpstreamClient } from '@bazar/common';
+// never buy twice, and a later attempt learns the outcome of an earlier one whose answer was lost (it carries the
+// same purchase id, so an order the earlier attempt created is still answered as created). Reads are retried
+// once on the next pod.
+import { raiseUpstreamError, type Deadline, type UpstreamClient } from '@bazar/common';
 import type { Order, Page, Served } from '../domain/types';
 import { served } from './catalog.gateway';
 
 export class OrderGateway {
   constructor(private readonly client: UpstreamClient) {}
 
-  async placeOrder(bookId: number, orderId: string): Promise<Served<Order> & { created: boolean }> {
-    const res = await this.client.request<Order>('POST', '/orders', { bookId, orderId });
+  async placeOrder(p: {
+    bookId: number;
+    orderId: string;
+    purchaseId: string;
+    deadline: Deadline;
+  }): Promise<Served<Order> & { created: boolean }> {
+    const { deadline, ...body } = p;
+    const res = await this.client.request<Order>('POST', '/orders', body, { deadline });
     if (res.status !== 200 && res.status !== 201) raiseUpstreamError(res);
     return { ...served(res), created: res.status === 201 };
   }

@@ -38,7 +38,12 @@ export async function flashSale(
   const counts: Record<number, number> = {};
   for (const a of answers) counts[a.status] = (counts[a.status] ?? 0) + 1;
   const info = await callJson('GET', `${fe[0]!.url}/info/${bookId}`);
-  return { answers, counts, serverErrors: answers.filter((a) => a.status >= 500), finalStock: info.body.quantity };
+  return {
+    answers,
+    counts,
+    serverErrors: answers.filter((a) => a.status >= 500),
+    finalStock: info.body.quantity,
+  };
 }
 
 /** Every order of `bookId`, through the admin's view of GET /orders (paged). */

@@ -6,6 +6,7 @@ import type { Orders } from '../domain/orders';
 
 const placeOrderBody = z.strictObject({
   orderId: z.uuid().optional(),
+  purchaseId: z.uuid().optional(),
   bookId: z.number().int().min(1).max(999_999_999_999_999),
 });
 const listQuery = z.strictObject(pageQueryFields);
@@ -15,7 +16,7 @@ export function ordersRouter(orders: Orders): Router {
 
   router.post('/', async (ctx) => {
     const body = parseInput(placeOrderBody, ctx.request.body, 'body');
-    const { order, created } = await orders.placeOrder(body.bookId, body.orderId);
+    const { order, created } = await orders.placeOrder({ ...body, deadline: ctx.state.deadline });
     ctx.status = created ? 201 : 200;
     ctx.body = order;
   });

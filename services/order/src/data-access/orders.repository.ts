@@ -9,6 +9,7 @@ interface OrderRow {
   title: string;
   price: number;
   created_at: Date;
+  purchase_id: string | null;
 }
 
 const toOrder = (r: OrderRow): Order => ({
@@ -20,8 +21,16 @@ const toOrder = (r: OrderRow): Order => ({
 });
 
 export async function findOrder(db: Queryable, id: string): Promise<Order | undefined> {
+  return (await findPlacedOrder(db, id))?.order;
+}
+
+/** The order and the purchase request that placed it (null for orders placed without one). */
+export async function findPlacedOrder(
+  db: Queryable,
+  id: string,
+): Promise<{ order: Order; purchaseId: string | null } | undefined> {
   const { rows } = await db.query<OrderRow>('SELECT * FROM orders WHERE id = $1', [id]);
-  return rows[0] ? toOrder(rows[0]) : undefined;
+  return rows[0] ? { order: toOrder(rows[0]), purchaseId: rows[0].purchase_id } : undefined;
 }
 
 /** Newest first, keyset-paged on the insertion sequence. */
@@ -37,11 +46,15 @@ export async function listOrders(
 }
 
 /** Records the order; undefined when one with this id exists already. */
-export async function insertOrder(db: Queryable, r: Reservation): Promise<Order | undefined> {
+export async function insertOrder(
+  db: Queryable,
+  r: Reservation,
+  purchaseId: string | null,
+): Promise<Order | undefined> {
   const { rows } = await db.query<OrderRow>(
-    `INSERT INTO orders (id, book_id, title, price) VALUES ($1, $2, $3, $4)
+    `INSERT INTO orders (id, book_id, title, price, purchase_id) VALUES ($1, $2, $3, $4, $5)
      ON CONFLICT (id) DO NOTHING RETURNING *`,
-    [r.orderId, r.bookId, r.title, r.price],
+    [r.orderId, r.bookId, r.title, r.price, purchaseId],
   );
   return rows[0] ? toOrder(rows[0]) : undefined;
 }
