@@ -25,3 +25,4 @@ export * from './discovery/create-endpoint-source';
 export * from './telemetry/annotate';
 export * from './metrics';
 export * from './http/internal-app';
+export * from './test-gate';

@@ -19,6 +19,15 @@ export const serviceSettings = {
     'budget of a request: the frontend answers every public request within it, passing what is left to each hop ' +
       '(X-Bazar-Deadline-Ms); an internal service uses it as the cap on what a caller may ask for',
   ),
+  testHooks: setting(
+    'TEST_HOOKS',
+    z
+      .enum(['true', 'false'])
+      .default('false')
+      .transform((v) => v === 'true'),
+    'expose the test gates tests use to stage races and crashes (frontend: cache fills; order: after the ' +
+      'reservation); never in production',
+  ),
   drainMs: setting(
     'SHUTDOWN_DRAIN_MS',
     env.int(10_000),

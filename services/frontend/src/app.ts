@@ -1,6 +1,6 @@
 // Builds the frontend's Koa app from its dependencies; main.ts owns listening, connections and shutdown.
 import { join } from 'node:path';
-import { createBaseApp, mount, type Logger, type UpstreamClient } from '@bazar/common';
+import { createBaseApp, mount, type Logger, type TestGate, type UpstreamClient } from '@bazar/common';
 import serve from 'koa-static';
 import { booksRouter } from './api/books.routes';
 import { internalRouter } from './api/internal.routes';
@@ -8,7 +8,6 @@ import { opsRouter } from './api/ops.routes';
 import { ordersRouter } from './api/orders.routes';
 import { BookCache } from './domain/book-cache';
 import type { CacheStore } from './domain/cache-store';
-import type { FillGate } from './domain/fill-gate';
 import { Storefront } from './domain/storefront';
 import { CatalogGateway } from './gateways/catalog.gateway';
 import { OrderGateway } from './gateways/order.gateway';
@@ -26,7 +25,7 @@ export interface FrontendDeps {
   catalog: UpstreamClient;
   orders: UpstreamClient;
   /** Present only with TEST_HOOKS=true. */
-  gate?: FillGate;
+  gate?: TestGate;
 }
 
 export function createApp(deps: FrontendDeps) {

@@ -29,14 +29,6 @@ export const frontendSettings = {
     'how long an entry lives; also the bound on staleness when an invalidation cannot reach this pod (I4)',
   ),
   redisUrl: setting('REDIS_URL', env.url().optional(), 'redis:// URL, required with CACHE_STORE=redis'),
-  testHooks: setting(
-    'TEST_HOOKS',
-    z
-      .enum(['true', 'false'])
-      .default('false')
-      .transform((v) => v === 'true'),
-    'expose the fill gate tests use to stage races; never in production',
-  ),
 };
 
 export type FrontendConfig = ConfigOf<typeof frontendSettings>;

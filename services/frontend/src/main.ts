@@ -1,11 +1,10 @@
 // Entry point of a frontend pod: config, cache store, discovery of catalog and order pods, HTTP server, shutdown.
 // Must stay the first import: tracing instruments only modules loaded after it.
 import '@bazar/common/telemetry';
-import { UpstreamClient, createEndpointSource, createLogger, listen, runMain } from '@bazar/common';
+import { TestGate, UpstreamClient, createEndpointSource, createLogger, listen, runMain } from '@bazar/common';
 import { createApp } from './app';
 import { loadFrontendConfig } from './config';
 import { createCacheStore } from './domain/cache-store';
-import { FillGate } from './domain/fill-gate';
 
 runMain('frontend', async () => {
   const cfg = loadFrontendConfig();
@@ -40,7 +39,7 @@ runMain('frontend', async () => {
     store,
     catalog,
     orders,
-    gate: cfg.testHooks ? new FillGate() : undefined,
+    gate: cfg.testHooks ? new TestGate() : undefined,
   });
   return listen({
     app,

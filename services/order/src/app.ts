@@ -1,5 +1,5 @@
 // Builds the order service's Koa app from its dependencies; main.ts owns listening and shutdown.
-import { createInternalApp, type Database, type Logger } from '@bazar/common';
+import { createInternalApp, testGateRouter, type Database, type Logger, type TestGate } from '@bazar/common';
 import { ordersRouter } from './api/orders.routes';
 import { Orders } from './domain/orders';
 import type { CatalogGateway } from './gateways/catalog.gateway';
@@ -14,11 +14,13 @@ export interface OrderDeps {
   deadlineMs: number;
   /** See Orders: time kept for the order write after a reservation. */
   writeReserveMs: number;
+  /** Present only with TEST_HOOKS=true. */
+  gate?: TestGate;
 }
 
 export function createApp(deps: OrderDeps) {
-  return createInternalApp({
-    ...deps,
-    routers: [ordersRouter(new Orders(deps.db, deps.catalog, deps.writeReserveMs))],
-  });
+  const orders = new Orders(deps.db, deps.catalog, deps.writeReserveMs, deps.gate);
+  const routers = [ordersRouter(orders)];
+  if (deps.gate) routers.push(testGateRouter('/test/after-reservation', deps.gate));
+  return createInternalApp({ ...deps, routers });
 }

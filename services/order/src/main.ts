@@ -3,6 +3,7 @@
 import '@bazar/common/telemetry';
 import { join } from 'node:path';
 import {
+  TestGate,
   commitTailMs,
   createDatabase,
   createEndpointSource,
@@ -18,6 +19,7 @@ import { CatalogGateway } from './gateways/catalog.gateway';
 runMain('order', async () => {
   const cfg = loadOrderConfig();
   const log = createLogger('order', cfg.logLevel);
+  if (cfg.testHooks) log.warn('TEST_HOOKS is on: the after-reservation gate is exposed');
   const catalogSource = createEndpointSource('catalog', cfg, log);
   await catalogSource.start();
   const { db, close } = await createDatabase('order', cfg, join(__dirname, '../../migrations'), log);
@@ -36,6 +38,7 @@ runMain('order', async () => {
     bodyLimit: cfg.bodyLimit,
     deadlineMs: cfg.requestDeadlineMs,
     writeReserveMs: commitTailMs(cfg) + minStatementMs,
+    gate: cfg.testHooks ? new TestGate() : undefined,
   });
   return listen({
     app,

@@ -5,11 +5,19 @@ import { api, errorOf, newIdempotencyKey } from './api.js';
 import { emit, on } from './bus.js';
 import { byTestId, el, fill, formatPrice } from './dom.js';
 
-const ATTEMPTS = 3;
+const ATTEMPTS = 5;
 const RETRY_DELAY_MS = 400;
+const MAX_RETRY_AFTER_S = 10;
 const wait = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-/** No answer, or the server said the purchase could not be made now: retrying with the same key is safe. */
+/** No answer, or the server said the purchase could not be settled in time: retrying with the same key is safe. */
 const retriable = (status) => status === 0 || status === 502 || status === 503 || status === 504;
+/** How long to wait before the next attempt: the server's Retry-After when it sent one (capped), else a backoff. */
+function retryDelayMs(res, attempt) {
+  const after = Number(res.headers.get('retry-after'));
+  return Number.isFinite(after) && after > 0
+    ? Math.min(after, MAX_RETRY_AFTER_S) * 1000
+    : RETRY_DELAY_MS * attempt;
+}
 const lastHop = (chain) => (chain ?? '').split(',').pop().trim();
 
 export function mountBook() {
@@ -100,7 +108,10 @@ export function mountBook() {
     for (let attempt = 1; attempt <= ATTEMPTS; attempt++) {
       res = await api.purchase(target.id, key);
       if (!retriable(res.status) || attempt === ATTEMPTS) break;
-      await wait(RETRY_DELAY_MS * attempt);
+      // A 503 names the key its outcome is known by: the same one, so the retry settles this purchase.
+      key = res.headers.get('idempotency-key') ?? key;
+      showResult('pending', 'Still confirming your order…');
+      await wait(retryDelayMs(res, attempt));
     }
     busy = false;
     if (book?.id === target.id) report(target, res, key);

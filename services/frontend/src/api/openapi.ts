@@ -129,7 +129,8 @@ const bodyErrors = {
   '415': ref('responses', 'UnsupportedMediaType'),
 };
 const readUnavailable = failure(
-  '`upstream_unavailable` (no pod of the upstream service answered) or `database_unavailable` (no database server could answer the read).',
+  '`upstream_unavailable` (no pod of the upstream service answered), `database_busy` (the primary has no free connection) or `database_unavailable` (no database server could answer the read). Retry after `Retry-After` seconds.',
+  { 'Retry-After': ref('headers', 'RetryAfter') },
 );
 const nullableCursor: SchemaObject = {
   type: ['string', 'null'],
@@ -386,8 +387,15 @@ const paths: Record<string, PathItemObject> = {
         '409': failure('`out_of_stock`, or `idempotency_conflict` (the key already bought another book).'),
         ...bodyErrors,
         '503': failure(
-          '`upstream_unavailable`, `primary_unavailable`, `database_timeout` or `database_unavailable`: the ' +
-            'purchase could not be made now; retrying with the same key is safe.',
+          'The purchase could not be settled within the request deadline (`REQUEST_DEADLINE_MS`). `busy` or ' +
+            '`database_busy`: too many buyers right now, nothing was bought. `primary_unavailable`, ' +
+            '`database_timeout`, `database_unavailable` or `upstream_unavailable`: it may or may not have ' +
+            'happened. Either way, wait `Retry-After` seconds and retry with the `Idempotency-Key` of this answer: ' +
+            'the retry returns the real outcome (201/200 with the order, or 409) and never buys twice.',
+          {
+            'Retry-After': ref('headers', 'RetryAfter'),
+            'Idempotency-Key': ref('headers', 'IdempotencyKey'),
+          },
         ),
         ...internal,
       },
@@ -575,6 +583,11 @@ export const openApiDocument: OpenApiDocument = {
           'The key sent, or the one the frontend made when none was sent; a retry with it reaches this order.',
         required: true,
         schema: { type: 'string', pattern: '^[!-~]{1,128}$' },
+      },
+      RetryAfter: {
+        description: 'Seconds to wait before retrying.',
+        required: true,
+        schema: { type: 'string', pattern: '^[0-9]+$' },
       },
       WwwAuthenticate: { required: true, schema: { type: 'string', const: 'Bearer' } },
     },

@@ -5,10 +5,9 @@
 //   joins a load that started before it;
 // - search entries of a topic are dropped when any book of that topic changes, and a search load that was in
 //   flight across such an invalidation is not stored.
-import { annotate } from '@bazar/common';
+import { annotate, type TestGate } from '@bazar/common';
 import { createLRU } from 'lru.min';
 import type { CacheStore } from './cache-store';
-import type { FillGate } from './fill-gate';
 
 export interface Versioned {
   version: number;
@@ -47,7 +46,7 @@ export class BookCache {
 
   constructor(
     private readonly store: CacheStore,
-    private readonly gate?: FillGate,
+    private readonly gate?: TestGate,
   ) {}
 
   async getBook<T extends Versioned>(id: number, load: () => Promise<T>): Promise<CacheResult<T>> {

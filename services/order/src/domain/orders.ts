@@ -1,7 +1,16 @@
 // Purchases: an idempotent reservation on the catalog, then an idempotent order insert under the same id.
 // Either step may be repeated by a retry (through any order pod) without a second copy or a second order.
 import { randomUUID } from 'node:crypto';
-import { busy, conflict, decodeCursor, notFound, toPage, type Database, type Deadline } from '@bazar/common';
+import {
+  busy,
+  conflict,
+  decodeCursor,
+  notFound,
+  toPage,
+  type Database,
+  type Deadline,
+  type TestGate,
+} from '@bazar/common';
 import * as orders from '../data-access/orders.repository';
 import type { CatalogGateway } from '../gateways/catalog.gateway';
 import type { Order, OrderPage } from './order';
@@ -29,6 +38,8 @@ export class Orders {
     private readonly catalog: CatalogGateway,
     /** Time kept back for the order's own write once the catalog has reserved (a statement and its commit). */
     private readonly writeReserveMs: number,
+    /** TEST_HOOKS only: purchases wait here after the reservation, before the order is recorded. */
+    private readonly gate?: TestGate,
   ) {}
 
   /**
@@ -46,6 +57,7 @@ export class Orders {
       throw busy('too little of the request deadline is left to place an order; retry later');
     }
     const reservation = await this.catalog.reserve(bookId, orderId, forCatalog);
+    await this.gate?.pass();
     const inserted = await this.db.write((tx) => orders.insertOrder(tx, reservation, purchaseId));
     if (inserted) return { order: inserted, created: true };
     const twin = (await this.db.readPrimary((q) => orders.findPlacedOrder(q, orderId)))!;
