@@ -49,7 +49,12 @@ const full = {
   probeMs: 5_000,
   purchaseS: 10,
   pgbenchS: 10,
-  storm: { stock: 200, attempts: 1_000, connections: 64 },
+  // sell-outs: `buyers` at once (one purchase each, no key) for `stock` copies
+  sellOuts: [
+    { buyers: 64, stock: 16 },
+    { buyers: 200, stock: 50 },
+    { buyers: 1_000, stock: 200 },
+  ],
   sizes: [7, 1_000, 100_000, 1_000_000],
   cachedEntries: 100_000,
   profileS: 6,
@@ -67,7 +72,10 @@ const quick = {
   probeMs: 1_500,
   purchaseS: 3,
   pgbenchS: 3,
-  storm: { stock: 50, attempts: 200, connections: 32 },
+  sellOuts: [
+    { buyers: 64, stock: 16 },
+    { buyers: 200, stock: 50 },
+  ],
   sizes: [7, 1_000, 10_000],
   cachedEntries: 10_000,
   profileS: 2,
