@@ -12,7 +12,9 @@ RETURNS TABLE (
   price numeric,
   book_version bigint,
   created_at timestamptz,
-  quantity_left integer
+  quantity_left integer,  -- the book after the batch (null: no such book)
+  book_topic text,
+  current_version bigint
 )
 LANGUAGE plpgsql AS $$
 #variable_conflict use_column
@@ -51,7 +53,7 @@ BEGIN
                 WHEN r.order_id IS NOT NULL THEN 'existing'
                 WHEN b.id IS NULL THEN 'no_book'
                 ELSE 'sold_out' END,
-           r.book_id, r.title, r.topic, r.price, r.book_version, r.created_at, b.quantity
+           r.book_id, r.title, r.topic, r.price, r.book_version, r.created_at, b.quantity, b.topic, b.version
       FROM unnest(p_order_ids) AS u(o)
       LEFT JOIN reservations r ON r.order_id = u.o;
 END

@@ -29,12 +29,17 @@ export const catalogSettings = {
   invalidationDeadlineMs: setting(
     'INVALIDATION_DEADLINE_MS',
     env.int(300, 10),
-    'how long a write may wait for its cache invalidations to reach the frontend pods',
+    'how long each push of a write (in flight, then its new version) may take to reach the frontend pods',
   ),
   invalidationAttempts: setting(
     'INVALIDATION_ATTEMPTS',
     env.int(3, 1),
     'tries per frontend pod within that deadline',
+  ),
+  cacheLeaseMs: setting(
+    'CACHE_LEASE_MS',
+    env.int(2000, 100),
+    'cache lease granted to a frontend pod: the longest a write waits for a frontend pod it cannot reach (I4)',
   ),
   reservationQueueMax: setting(
     'RESERVATION_QUEUE_MAX',

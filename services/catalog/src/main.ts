@@ -4,6 +4,7 @@
 import '@bazar/common/telemetry';
 import { join } from 'node:path';
 import {
+  TestGate,
   commitTailMs,
   createDatabase,
   createEndpointSource,
@@ -15,19 +16,29 @@ import {
 import { createApp } from './app';
 import { loadCatalogConfig } from './config';
 import { seedCatalog } from './data-access/seed';
-import { FrontendsGateway } from './gateways/frontends.gateway';
+import { CacheLeaseGrants } from './domain/cache-leases';
+import { InvalidationFanout } from './gateways/invalidation-fanout';
 
 runMain('catalog', async () => {
   const cfg = loadCatalogConfig();
   const log = createLogger('catalog', cfg.logLevel);
+  if (cfg.testHooks) log.warn('TEST_HOOKS is on: the after-commit gate is exposed');
   const { db, close } = await createDatabase('catalog', cfg, join(__dirname, '../../migrations'), log);
   if (cfg.seed) log.info({ inserted: await seedCatalog(db, cfg.seedStock) }, 'seed books checked');
   const hasFrontends = cfg.frontendUrls.length > 0 || cfg.frontendDns !== undefined;
   const frontends = hasFrontends ? createEndpointSource('frontend', cfg, log) : undefined;
   // Frontends may start after the catalog: discovery runs in the background and fills in as they appear.
   frontends?.start().catch((err: Error) => log.warn({ err: err.message }, 'no frontend pods found yet'));
-  const invalidations = new FrontendsGateway({
-    frontends: () => frontends?.current() ?? [],
+  const frontendUrls = () => frontends?.current() ?? [];
+  const leases = new CacheLeaseGrants({
+    leaseMs: cfg.cacheLeaseMs,
+    discoveryGraceMs: cfg.frontendDns ? cfg.discoveryRefreshMs : 0,
+    frontends: frontendUrls,
+  });
+  const invalidations = new InvalidationFanout({
+    frontends: frontendUrls,
+    leases,
+    probeIntervalMs: Math.max(50, Math.floor(cfg.cacheLeaseMs / 4)),
     token: cfg.internalToken,
     deadlineMs: cfg.invalidationDeadlineMs,
     attempts: cfg.invalidationAttempts,
@@ -40,12 +51,15 @@ runMain('catalog', async () => {
     internalToken: cfg.internalToken,
     bodyLimit: cfg.bodyLimit,
     invalidations,
+    leases,
+    writeOverrunMs: cfg.connectTimeoutMs + cfg.statementTimeoutMs + commitTailMs(cfg),
     deadlineMs: cfg.requestDeadlineMs,
     desk: {
       queueMax: cfg.reservationQueueMax,
       batchMax: cfg.reservationBatchMax,
       commitTailMs: commitTailMs(cfg),
       minStatementMs,
+      afterCommit: cfg.testHooks ? new TestGate() : undefined,
     },
   });
   return listen({

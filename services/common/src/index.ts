@@ -2,6 +2,7 @@
 export * from './config';
 export * from './errors';
 export * from './deadline';
+export * from './read-from';
 export * from './logger';
 export * from './lifecycle';
 export * from './settings';

@@ -7,6 +7,7 @@ import { internalRouter } from './api/internal.routes';
 import { opsRouter } from './api/ops.routes';
 import { ordersRouter } from './api/orders.routes';
 import { BookCache } from './domain/book-cache';
+import { CacheLease } from './domain/cache-lease';
 import type { CacheStore } from './domain/cache-store';
 import { Storefront } from './domain/storefront';
 import { CatalogGateway } from './gateways/catalog.gateway';
@@ -26,11 +27,29 @@ export interface FrontendDeps {
   orders: UpstreamClient;
   /** Present only with TEST_HOOKS=true. */
   gate?: TestGate;
+  /** How catalog pods reach this pod (SELF_URL): the name it asks for cache leases under. */
+  selfUrl: string;
+  cacheLeaseRenewMs: number;
 }
 
-export function createApp(deps: FrontendDeps) {
-  const cache = new BookCache(deps.store, deps.gate);
-  const storefront = new Storefront(cache, new CatalogGateway(deps.catalog), new OrderGateway(deps.orders));
+export interface FrontendApp {
+  app: ReturnType<typeof createBaseApp>;
+  /** Start it (one round of asking every catalog pod) before listening; stop it on shutdown. */
+  lease: CacheLease;
+}
+
+export function createApp(deps: FrontendDeps): FrontendApp {
+  const catalog = new CatalogGateway(deps.catalog);
+  let cache: BookCache | undefined;
+  const lease = new CacheLease({
+    writers: () => catalog.writers(),
+    ask: (writer) => catalog.cacheLease(writer, deps.selfUrl, deps.cacheLeaseRenewMs),
+    renewMs: deps.cacheLeaseRenewMs,
+    wipe: () => cache!.wipe(),
+    log: deps.log,
+  });
+  cache = new BookCache(deps.store, lease, deps.gate);
+  const storefront = new Storefront(cache, catalog, new OrderGateway(deps.orders));
   const app = createBaseApp({
     log: deps.log,
     servedBy: deps.podName,
@@ -47,5 +66,5 @@ export function createApp(deps: FrontendDeps) {
   mount(app, opsRouter({ ...deps, cache }));
   // The storefront: static files, no build step; index.html at `/`.
   app.use(serve(join(__dirname, '../../public'), { index: 'index.html', gzip: false, brotli: false }));
-  return app;
+  return { app, lease };
 }

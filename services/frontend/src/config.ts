@@ -23,10 +23,17 @@ export const frontendSettings = {
     env.int(10_000, 1),
     'in-memory store: most entries kept (LRU)',
   ),
-  cacheTtlMs: setting(
-    'CACHE_TTL_MS',
-    env.int(30_000, 100),
-    'how long an entry lives; also the bound on staleness when an invalidation cannot reach this pod (I4)',
+  cacheTtlMs: setting('CACHE_TTL_MS', env.int(30_000, 100), 'how long an entry lives'),
+  selfUrl: setting(
+    'SELF_URL',
+    env.url().optional(),
+    'the URL catalog pods push to this pod at (one of their FRONTEND_URLS, or http://<pod IP>:<port> with ' +
+      'FRONTEND_DNS); cache leases are asked for under it. Default http://HOST:PORT (127.0.0.1 for 0.0.0.0)',
+  ),
+  cacheLeaseRenewMs: setting(
+    'CACHE_LEASE_RENEW_MS',
+    env.int(400, 20),
+    'how often this pod asks every catalog pod for its cache lease (keep it well under CACHE_LEASE_MS)',
   ),
   redisUrl: setting('REDIS_URL', env.url().optional(), 'redis:// URL, required with CACHE_STORE=redis'),
 };

@@ -29,7 +29,7 @@ runMain('frontend', async () => {
   const catalog = await upstream('catalog');
   const orders = await upstream('order');
   if (cfg.testHooks) log.warn('TEST_HOOKS is on: the fill gate is exposed');
-  const app = createApp({
+  const { app, lease } = createApp({
     log,
     podName: cfg.podName,
     bodyLimit: cfg.bodyLimit,
@@ -40,7 +40,10 @@ runMain('frontend', async () => {
     catalog,
     orders,
     gate: cfg.testHooks ? new TestGate() : undefined,
+    selfUrl: cfg.selfUrl ?? `http://${cfg.host === '0.0.0.0' ? '127.0.0.1' : cfg.host}:${cfg.port}`,
+    cacheLeaseRenewMs: cfg.cacheLeaseRenewMs,
   });
+  await lease.start();
   return listen({
     app,
     host: cfg.host,
@@ -48,6 +51,7 @@ runMain('frontend', async () => {
     log,
     drainMs: cfg.drainMs,
     onClose: async () => {
+      lease.stop();
       await Promise.all([catalog.close(), orders.close()]);
       await store.close();
     },

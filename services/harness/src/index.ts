@@ -12,3 +12,4 @@ export { BazarTopology, type TopologyOptions } from './topology';
 export { callJson, type CallOptions, type JsonResponse } from './http';
 export { RedisServer } from './redis-server';
 export { EmbeddedPostgres } from './embedded-postgres';
+export { CutProxy } from './cut-proxy';

@@ -25,6 +25,11 @@ export interface TopologyOptions {
   catalogEnv?: Record<string, string>;
   orderEnv?: Record<string, string>;
   frontendEnv?: Record<string, string>;
+  /**
+   * The URL at which catalog pods reach frontend pod `index` (listening on `port`), also its SELF_URL; default
+   * `http://127.0.0.1:<port>`. A test puts a CutProxy in between to cut that pod off the writers.
+   */
+  frontendUrlForCatalogs?: (index: number, port: number) => string;
   /** Port of the first frontend pod (default: any free port). */
   frontendPort?: number;
   adminToken?: string;
@@ -118,6 +123,8 @@ export class BazarTopology {
   /** The environment a pod gets (what the Helm chart sets on Kubernetes). */
   envFor(service: ServiceName, podName: string): Record<string, string> {
     const urls = (service: ServiceName) => this.ports[service].map((p) => `http://127.0.0.1:${p}`).join(',');
+    const frontendUrl = (i: number, port: number) =>
+      this.opts.frontendUrlForCatalogs?.(i, port) ?? `http://127.0.0.1:${port}`;
     const base = {
       HOST: '127.0.0.1',
       POD_NAME: podName,
@@ -126,8 +133,10 @@ export class BazarTopology {
       ...this.opts.env,
     };
     if (service === 'frontend') {
+      const index = Number(podName.split('-').pop());
       return {
         ...base,
+        SELF_URL: frontendUrl(index, this.ports.frontend[index]!),
         ADMIN_TOKEN: this.adminToken,
         CATALOG_URLS: urls('catalog'),
         ORDER_URLS: urls('order'),
@@ -151,7 +160,9 @@ export class BazarTopology {
       ...(service === 'order'
         ? { CATALOG_URLS: urls('catalog'), ...this.opts.orderEnv }
         : {
-            ...(this.ports.frontend.length ? { FRONTEND_URLS: urls('frontend') } : {}),
+            ...(this.ports.frontend.length
+              ? { FRONTEND_URLS: this.ports.frontend.map((p, i) => frontendUrl(i, p)).join(',') }
+              : {}),
             ...this.opts.catalogEnv,
           }),
     };

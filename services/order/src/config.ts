@@ -21,6 +21,16 @@ export const orderSettings = {
     env.int(2500, 100),
     'bound on a readiness probe of a catalog pod (reservations are bounded by the request deadline instead)',
   ),
+  reconcileIntervalMs: setting(
+    'RECONCILE_INTERVAL_MS',
+    env.int(5000, 50),
+    'how often this pod completes the orders of reservations whose purchases failed (I11)',
+  ),
+  reconcileGraceMs: setting(
+    'RECONCILE_GRACE_MS',
+    env.int(2000, 0),
+    'a reservation is completed only once it is older than REQUEST_DEADLINE_MS plus this',
+  ),
 };
 
 export type OrderConfig = ConfigOf<typeof orderSettings>;

@@ -14,6 +14,7 @@ import {
 } from '@bazar/common';
 import { createApp } from './app';
 import { loadOrderConfig } from './config';
+import { ReservationReconciler } from './domain/reservation-reconciler';
 import { CatalogGateway } from './gateways/catalog.gateway';
 
 runMain('order', async () => {
@@ -40,6 +41,13 @@ runMain('order', async () => {
     writeReserveMs: commitTailMs(cfg) + minStatementMs,
     gate: cfg.testHooks ? new TestGate() : undefined,
   });
+  const reconciler = new ReservationReconciler(db, catalog, {
+    intervalMs: cfg.reconcileIntervalMs,
+    minAgeMs: cfg.requestDeadlineMs + cfg.reconcileGraceMs,
+    batch: 200,
+    log: log.child({ component: 'reconciler' }),
+  });
+  reconciler.start();
   return listen({
     app,
     host: cfg.host,
@@ -47,6 +55,7 @@ runMain('order', async () => {
     log,
     drainMs: cfg.drainMs,
     onClose: async () => {
+      reconciler.stop();
       await catalog.close();
       await close();
     },

@@ -1,6 +1,6 @@
 // The catalog's internal HTTP API. Routes translate HTTP to domain calls and back; no SQL here.
 import Router from '@koa/router';
-import { parseInput } from '@bazar/common';
+import { parseInput, readFromHeader } from '@bazar/common';
 import type { Catalog } from '../domain/catalog';
 import { bookChangeBody, bookIdParam, reservationBody, searchQuery } from './schemas';
 
@@ -13,12 +13,15 @@ export function booksRouter(catalog: Catalog): Router {
   });
 
   router.get('/:id', async (ctx) => {
-    ctx.body = await catalog.getBook(parseInput(bookIdParam, ctx.params.id, 'book id'));
+    // A frontend asks for the primary while a write to the book is in flight (linearizable reads, I12).
+    const fromPrimary = ctx.get(readFromHeader) === 'primary';
+    ctx.body = await catalog.getBook(parseInput(bookIdParam, ctx.params.id, 'book id'), fromPrimary);
   });
 
   router.patch('/:id', async (ctx) => {
     const id = parseInput(bookIdParam, ctx.params.id, 'book id');
-    ctx.body = await catalog.updateBook(id, parseInput(bookChangeBody, ctx.request.body, 'body'));
+    const change = parseInput(bookChangeBody, ctx.request.body, 'body');
+    ctx.body = await catalog.updateBook(id, change, ctx.state.deadline);
   });
 
   router.post('/:id/reservations', async (ctx) => {

@@ -72,6 +72,8 @@ interface CopyOutcomeRow extends Omit<ReservationRow, 'book_id'> {
   book_id: number | null;
   outcome: CopyOutcome['kind'];
   quantity_left: number | null;
+  book_topic: string | null;
+  current_version: number | null;
 }
 
 /**
@@ -87,16 +89,15 @@ export async function reserveCopies(
     bookId,
     orderIds,
   ]);
-  return rows.map((r) =>
-    r.outcome === 'reserved' || r.outcome === 'existing'
-      ? {
-          orderId: r.order_id,
-          kind: r.outcome,
-          reservation: toReservation(r as ReservationRow),
-          quantityLeft: r.quantity_left,
-        }
-      : { orderId: r.order_id, kind: r.outcome, quantityLeft: r.quantity_left },
-  );
+  return rows.map((r) => {
+    const book =
+      r.quantity_left === null
+        ? null
+        : { quantity: r.quantity_left, topic: r.book_topic!, version: r.current_version! };
+    return r.outcome === 'reserved' || r.outcome === 'existing'
+      ? { orderId: r.order_id, kind: r.outcome, reservation: toReservation(r as ReservationRow), book }
+      : { orderId: r.order_id, kind: r.outcome, book };
+  });
 }
 
 /** The stock of a book and the reservation of an order, read without any lock; undefined stock: no such book. */
@@ -115,6 +116,30 @@ export async function stockAndReservation(
     quantity: row.stock ?? undefined,
     reservation: row.order_id ? toReservation(row) : undefined,
   };
+}
+
+/** Reservations not yet settled by the order service, made more than `olderThanMs` ago, oldest first. */
+export async function unsettledReservations(
+  db: Queryable,
+  olderThanMs: number,
+  limit: number,
+): Promise<Reservation[]> {
+  const { rows } = await db.query<ReservationRow>(
+    `SELECT * FROM reservations
+      WHERE NOT settled AND created_at < now() - make_interval(secs => $1::double precision / 1000)
+      ORDER BY created_at LIMIT $2`,
+    [olderThanMs, limit],
+  );
+  return rows.map(toReservation);
+}
+
+/** Marks reservations settled: their orders exist. Returns how many changed. */
+export async function settleReservations(db: Queryable, orderIds: string[]): Promise<number> {
+  const { rowCount } = await db.query(
+    'UPDATE reservations SET settled = true WHERE order_id = ANY($1::uuid[]) AND NOT settled',
+    [orderIds],
+  );
+  return rowCount ?? 0;
 }
 
 /** Inserts books that are not there yet (by id); existing rows are left as they are. */

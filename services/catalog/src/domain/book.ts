@@ -42,7 +42,14 @@ export interface ReservationResult {
   replayed: boolean;
 }
 
+/** The book as a batch of reservations left it (null when there is no such book). */
+export interface BookAfter {
+  quantity: number;
+  topic: string;
+  version: number;
+}
+
 /** What one order id of a batch of reservations got: a new copy, the reservation it already had, or nothing. */
 export type CopyOutcome =
-  | { orderId: string; kind: 'reserved' | 'existing'; reservation: Reservation; quantityLeft: number | null }
-  | { orderId: string; kind: 'sold_out' | 'no_book'; quantityLeft: number | null };
+  | { orderId: string; kind: 'reserved' | 'existing'; reservation: Reservation; book: BookAfter | null }
+  | { orderId: string; kind: 'sold_out' | 'no_book'; book: BookAfter | null };

@@ -1,7 +1,9 @@
 // The catalog's rules: searching, changing books and reserving stock. Every write returns the new version.
+import { randomUUID } from 'node:crypto';
 import {
   type Database,
   type Deadline,
+  type Queryable,
   annotate,
   conflict,
   decodeCursor,
@@ -9,7 +11,7 @@ import {
   toPage,
 } from '@bazar/common';
 import * as books from '../data-access/books.repository';
-import type { InvalidationPublisher } from '../gateways/frontends.gateway';
+import type { WriteAnnouncer } from '../gateways/invalidation-fanout';
 import type { Book, BookChange, BookPage, CopyOutcome, Reservation, ReservationResult } from './book';
 import { ReservationDesk, type ReservationDeskOptions } from './reservation-desk';
 
@@ -18,8 +20,10 @@ export class Catalog {
 
   constructor(
     private readonly db: Database,
-    private readonly invalidations: InvalidationPublisher,
-    desk: Omit<ReservationDeskOptions, 'onBatch'>,
+    private readonly announcer: WriteAnnouncer,
+    desk: Omit<ReservationDeskOptions, 'onBatch' | 'beforeBatch'>,
+    /** Beyond a write's deadline, the longest its database work can still run (connect, statement, commit). */
+    private readonly writeOverrunMs: number,
   ) {
     this.desk = new ReservationDesk(
       {
@@ -28,7 +32,11 @@ export class Catalog {
         stockAndReservation: (bookId, orderId) =>
           db.readPrimary((q) => books.stockAndReservation(q, bookId, orderId)),
       },
-      { ...desk, onBatch: (bookId, outcomes) => this.announceBatch(bookId, outcomes) },
+      {
+        ...desk,
+        beforeBatch: (bookId, deadline) => this.announceWrite(bookId, deadline),
+        onBatch: (bookId, writeId, outcomes) => this.announceBatch(bookId, writeId, outcomes),
+      },
     );
   }
 
@@ -36,8 +44,10 @@ export class Catalog {
     return this.desk;
   }
 
-  async getBook(id: number): Promise<Book> {
-    const book = await this.db.read((q) => books.findBook(q, id));
+  /** One book; `fromPrimary` for a reader that must see every committed write (a write to it is in flight). */
+  async getBook(id: number, fromPrimary = false): Promise<Book> {
+    const find = (q: Queryable) => books.findBook(q, id);
+    const book = await (fromPrimary ? this.db.readPrimary(find) : this.db.read(find));
     if (!book) throw notFound(`no book with id ${id}`);
     annotate({ 'bazar.book.version': book.version });
     return book;
@@ -57,8 +67,12 @@ export class Catalog {
     );
   }
 
-  /** Changes a book; every frontend pod has heard of the new version before this resolves. */
-  async updateBook(id: number, change: BookChange): Promise<Book> {
+  /**
+   * Changes a book. Every frontend pod hears that the write is in flight before it commits, and of the new version
+   * before this resolves (or is fenced off its cache first: see InvalidationFanout).
+   */
+  async updateBook(id: number, change: BookChange, deadline: Deadline): Promise<Book> {
+    const writeId = await this.announceWrite(id, deadline);
     const book = await this.db.write(async (tx) => {
       const updated = await books.updateBook(tx, id, change);
       if (updated) return updated;
@@ -66,7 +80,7 @@ export class Catalog {
       throw conflict('insufficient_stock', 'quantityDelta would take the stock below zero');
     });
     annotate({ 'bazar.book.version': book.version });
-    await this.invalidations.publish({ bookId: book.id, topic: book.topic, version: book.version });
+    await this.announcer.publish({ bookId: book.id, topic: book.topic, version: book.version, writeId });
     return book;
   }
 
@@ -83,6 +97,11 @@ export class Catalog {
         return { reservation: got.reservation, replayed: false };
       case 'existing':
         annotate({ 'bazar.reservation.replayed': true });
+        // Answered without a batch (the book is sold out): push its version as a batch would (hole 1).
+        if (got.book === null && got.reservation.bookId === bookId) {
+          const { topic, version } = got.reservation;
+          await this.announcer.publish({ bookId, topic, version });
+        }
         return this.replay(got.reservation, bookId);
       case 'no_book':
         throw notFound(`no book with id ${bookId}`);
@@ -91,18 +110,31 @@ export class Catalog {
     }
   }
 
+  /** Tells the frontends a write to `bookId` is in flight; returns the write's id, which its invalidation ends. */
+  private async announceWrite(bookId: number, deadline: Deadline): Promise<string> {
+    const writeId = randomUUID();
+    await this.announcer.prepare({ bookId, writeId, ttlMs: deadline.remainingMs + this.writeOverrunMs });
+    return writeId;
+  }
+
   /**
-   * A batch committed: every frontend pod hears of the book's new version before any of its orders is answered.
-   * A batch that only replayed reservations pushes too: the pod that made them may have died before its push.
+   * A batch committed: every frontend pod hears of the book as the batch left it before any of its orders is
+   * answered — also when it took nothing (the write mark ends) or only replayed reservations (the pod that made
+   * them may have died before its push: hole 1 of issue 17).
    */
-  private async announceBatch(bookId: number, outcomes: CopyOutcome[]): Promise<void> {
-    let newest: Reservation | undefined;
-    for (const o of outcomes) {
-      if ((o.kind === 'reserved' || o.kind === 'existing') && o.reservation.bookId === bookId) {
-        if (!newest || o.reservation.version > newest.version) newest = o.reservation;
-      }
-    }
-    if (newest) await this.invalidations.publish({ bookId, topic: newest.topic, version: newest.version });
+  private async announceBatch(bookId: number, writeId: string, outcomes: CopyOutcome[]): Promise<void> {
+    const book = outcomes.find((o) => o.book !== null)?.book;
+    if (book) await this.announcer.publish({ bookId, topic: book.topic, version: book.version, writeId });
+  }
+
+  /** Reservations whose orders the order service has not confirmed yet, made more than `olderThanMs` ago. */
+  unsettledReservations(olderThanMs: number, limit: number): Promise<Reservation[]> {
+    return this.db.readPrimary((q) => books.unsettledReservations(q, olderThanMs, limit));
+  }
+
+  /** The order service confirmed these reservations' orders exist. */
+  settleReservations(orderIds: string[]): Promise<number> {
+    return this.db.write((tx) => books.settleReservations(tx, orderIds));
   }
 
   private replay(existing: Reservation, bookId: number): ReservationResult {

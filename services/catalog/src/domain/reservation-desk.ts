@@ -7,7 +7,7 @@
 // A full line, or an order whose deadline leaves too little time for a statement and its commit, is refused at
 // once with 503 `busy`: nothing was done, so the caller may retry. A batch's statement is bounded by the deadline
 // of its most pressed order, so whatever is in a batch is answered before its deadline.
-import { busy, type Deadline } from '@bazar/common';
+import { busy, type Deadline, type TestGate } from '@bazar/common';
 import type { CopyOutcome, Reservation } from './book';
 
 /** The database operations the desk needs (books.repository, bound to the primary). */
@@ -29,8 +29,12 @@ export interface ReservationDeskOptions {
   commitTailMs: number;
   /** The least time a batch statement is given; an order with less time left than this plus the tail is refused. */
   minStatementMs: number;
+  /** Told before every batch's statement (the frontends hear that a write is in flight); returns its write id. */
+  beforeBatch: (bookId: number, deadline: Deadline) => Promise<string>;
+  /** TEST_HOOKS only: batches wait here after their commit, before the fan-out (a pod can be killed there). */
+  afterCommit?: TestGate;
   /** Told about every batch once it committed, before any of its orders is answered (the cache fan-out). */
-  onBatch: (bookId: number, outcomes: CopyOutcome[]) => Promise<void>;
+  onBatch: (bookId: number, writeId: string, outcomes: CopyOutcome[]) => Promise<void>;
 }
 
 interface Waiting {
@@ -78,14 +82,14 @@ export class ReservationDesk {
   /** Without the line: a replay or a sold-out answer when the stock is 0; undefined when copies are back. */
   private async answerSoldOut(bookId: number, orderId: string): Promise<CopyOutcome | undefined> {
     const { quantity, reservation } = await this.store.stockAndReservation(bookId, orderId);
-    if (reservation) return { orderId, kind: 'existing', reservation, quantityLeft: quantity ?? null };
-    if (quantity === undefined) return { orderId, kind: 'no_book', quantityLeft: null };
+    if (reservation) return { orderId, kind: 'existing', reservation, book: null };
+    if (quantity === undefined) return { orderId, kind: 'no_book', book: null };
     if (quantity > 0) {
       this.soldOut.delete(bookId);
       return undefined;
     }
     this.stats.soldOutAnswers++;
-    return { orderId, kind: 'sold_out', quantityLeft: 0 };
+    return { orderId, kind: 'sold_out', book: null };
   }
 
   /** Runs batches for one book until its line is empty. */
@@ -121,9 +125,17 @@ export class ReservationDesk {
     const byOrder = new Map<string, Waiting[]>();
     for (const w of batch) byOrder.set(w.orderId, [...(byOrder.get(w.orderId) ?? []), w]);
     // The statement ends in time for the most pressed order of the batch, commit included.
-    const limitMs = Math.min(...batch.map((w) => w.deadline.remainingMs)) - this.opts.commitTailMs;
+    const pressed = batch.reduce(
+      (a, w) => (w.deadline.remainingMs < a.remainingMs ? w.deadline : a),
+      batch[0]!.deadline,
+    );
+    let writeId: string;
     let outcomes: CopyOutcome[];
     try {
+      writeId = await this.opts.beforeBatch(bookId, pressed);
+      // Telling the frontends may have waited out a lost pod's lease: nothing is done if time is now short.
+      if (!this.fits(pressed)) throw this.refuse('the frontend pods took too long to hear of it');
+      const limitMs = pressed.remainingMs - this.opts.commitTailMs;
       outcomes = await this.store.reserveCopies(bookId, [...byOrder.keys()], limitMs);
     } catch (err) {
       for (const w of batch) w.reject(err);
@@ -131,9 +143,10 @@ export class ReservationDesk {
     }
     this.stats.batches++;
     this.stats.batchedOrders += batch.length;
-    if (outcomes.some((o) => o.quantityLeft === 0)) this.soldOut.add(bookId);
+    if (outcomes.some((o) => o.book?.quantity === 0)) this.soldOut.add(bookId);
+    await this.opts.afterCommit?.pass();
     // The fan-out runs beside the next batch: only this batch's answers wait for it.
-    void this.opts.onBatch(bookId, outcomes).then(
+    void this.opts.onBatch(bookId, writeId, outcomes).then(
       () => answer(outcomes, byOrder),
       (err: unknown) => batch.forEach((w) => w.reject(err)),
     );

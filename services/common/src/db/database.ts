@@ -139,10 +139,11 @@ export class Database {
    * statement timeout; the commit's wait for the standby and the read lease come on top (see commitTailMs).
    */
   singleStatement(timeLimitMs?: number): Queryable {
+    // No SET round trips when the pool's own statement_timeout is the tighter bound (the usual case).
     const limit =
-      timeLimitMs === undefined
+      timeLimitMs === undefined || timeLimitMs >= this.opts.statementTimeoutMs
         ? undefined
-        : Math.max(1, Math.min(Math.floor(timeLimitMs), this.opts.statementTimeoutMs));
+        : Math.max(1, Math.floor(timeLimitMs));
     return {
       query: ((text: string, values?: unknown[]) =>
         this.writeStatement(text, values ?? [], limit)) as Queryable['query'],

@@ -131,6 +131,23 @@ export class UpstreamClient {
     return lastChance ? left : Math.floor(left * (this.opts.attemptShare ?? 0.6));
   }
 
+  /**
+   * One request to the endpoint at `url`, outside the round-robin and the health bookkeeping: for messages every
+   * pod must get (a cache lease from each catalog pod). Throws when there is no answer.
+   */
+  async requestTo<T>(
+    url: string,
+    method: 'GET' | 'POST',
+    path: string,
+    body: unknown,
+    timeoutMs: number,
+  ): Promise<UpstreamResponse<T>> {
+    const endpoint = this.endpointsByUrl.get(url);
+    if (!endpoint) throw new Error(`${this.opts.name}: no endpoint ${url}`);
+    const headers = { authorization: `Bearer ${this.opts.token}` };
+    return exchangeJson<T>({ pool: endpoint.pool, endpoint: url, method, path, body, headers, timeoutMs });
+  }
+
   /** The endpoints and their health, for an ops panel. */
   endpoints(): EndpointSnapshot[] {
     return [...this.endpointsByUrl.values()].map((e) => e.snapshot());

@@ -29,7 +29,7 @@ export function booksRouter(store: Storefront, adminToken: string): Router {
     const id = parseInput(bookIdParam, ctx.params.id, 'book id');
     // The catalog validates the change; the frontend only insists on a JSON object.
     const change = parseInput(z.record(z.string(), z.unknown()), ctx.request.body, 'body');
-    const { value, servedBy } = await store.updateBook(id, change);
+    const { value, servedBy } = await store.updateBook(id, change, ctx.state.deadline);
     markServed(ctx, servedBy);
     ctx.body = value;
   });

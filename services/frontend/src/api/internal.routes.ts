@@ -9,11 +9,29 @@ const invalidationBody = z.strictObject({
   bookId: z.number().int().min(1),
   topic: z.string().min(1).max(200),
   version: z.number().int().min(1),
+  writeId: z.uuid().optional(),
+});
+
+const writeMarkBody = z.strictObject({
+  bookId: z.number().int().min(1),
+  writeId: z.uuid(),
+  ttlMs: z.number().int().min(1).max(120_000),
 });
 
 export function internalRouter(cache: BookCache, token: string, gate?: TestGate): Router {
   const router = new Router({ prefix: '/internal' });
   router.use(requireBearer(token));
+
+  // A write to a book is about to commit: stop serving and filling it from the cache until its invalidation.
+  router.post('/writes', (ctx) => {
+    cache.markWrite(parseInput(writeMarkBody, ctx.request.body, 'write'));
+    ctx.status = 204;
+  });
+
+  // A catalog pod that fenced this pod checks it can reach it again (then it grants leases again).
+  router.post('/writes/probe', (ctx) => {
+    ctx.status = 204;
+  });
 
   router.post('/invalidations', async (ctx) => {
     await cache.invalidate(parseInput(invalidationBody, ctx.request.body, 'invalidation'));

@@ -4,7 +4,11 @@
 // - concurrent misses for one key share one upstream call, but a request arriving after an invalidation never
 //   joins a load that started before it;
 // - search entries of a topic are dropped when any book of that topic changes, and a search load that was in
-//   flight across such an invalidation is not stored.
+//   flight across such an invalidation is not stored;
+// - hits are served and fills stored only while this pod holds its cache lease (CacheLease), and nothing filled
+//   before a lapse of the lease survives it (I2 with no TTL exception);
+// - while a write to a book is in flight (its writer said so before committing), that book is neither served
+//   nor filled from the cache: it is read from the primary, so all pods agree (I12, linearizable per book).
 import { annotate, type TestGate } from '@bazar/common';
 import { createLRU } from 'lru.min';
 import type { CacheStore } from './cache-store';
@@ -17,6 +21,22 @@ export interface Invalidation {
   bookId: number;
   topic: string;
   version: number;
+  /** The write whose in-flight mark this ends. */
+  writeId?: string;
+}
+
+/** A writer's notice, before it commits, that a write to a book is in flight. */
+export interface WriteMark {
+  bookId: number;
+  writeId: string;
+  /** If the new version never comes (the writer died), the mark ends after this and the entry is dropped. */
+  ttlMs: number;
+}
+
+/** What the cache needs of the lease: whether it holds now, and a count of the lapses it came back from. */
+export interface CacheLeaseView {
+  valid(): boolean;
+  readonly epoch: number;
 }
 
 export interface CacheResult<T> {
@@ -43,27 +63,40 @@ export class BookCache {
   /** topic → count of invalidations seen, to spot a search load that raced one. */
   private readonly topicEpochs = new Map<string, number>();
   private readonly inflight = new Map<string, Promise<unknown>>();
+  /** bookId → writes in flight to it (writeId → the timer that ends the mark if the new version never comes). */
+  private readonly writing = new Map<number, Map<string, NodeJS.Timeout>>();
 
   constructor(
     private readonly store: CacheStore,
+    private readonly lease: CacheLeaseView,
     private readonly gate?: TestGate,
   ) {}
 
-  async getBook<T extends Versioned>(id: number, load: () => Promise<T>): Promise<CacheResult<T>> {
+  /** `load(fromPrimary)` reads the book upstream; `fromPrimary` while a write to it is in flight. */
+  async getBook<T extends Versioned>(
+    id: number,
+    load: (fromPrimary: boolean) => Promise<T>,
+  ): Promise<CacheResult<T>> {
     const key = bookKey(id);
-    const cached = (await this.store.keyv.get(key)) as T | undefined;
-    const hit = cached !== undefined && cached.version >= this.tombstone(id);
+    const inFlight = this.writing.has(id);
+    const usable = !inFlight && this.lease.valid();
+    const cached = usable ? ((await this.store.keyv.get(key)) as T | undefined) : undefined;
+    const hit = cached !== undefined && cached.version >= this.tombstone(id) && this.lease.valid();
     annotate({ 'bazar.cache.key': key, 'bazar.cache.hit': hit, 'bazar.book.version': cached?.version });
     if (cached && hit) {
       this.counters.hits++;
       return { value: cached, hit: true };
     }
     this.counters.misses++;
+    annotate({ 'bazar.cache.write_in_flight': inFlight, 'bazar.cache.leased': this.lease.valid() });
+    // A write in flight: every pod reads the primary until its new version comes, and nobody fills.
+    if (inFlight) return { value: await load(true), hit: false };
+    const epoch = this.lease.epoch;
     const value = await this.coalesce(key, async () => {
-      const fresh = await load();
+      const fresh = await load(false);
       annotate({ 'bazar.book.version': fresh.version });
       await this.gate?.pass();
-      await this.fillBook(key, id, fresh);
+      if (this.mayFill(epoch) && !this.writing.has(id)) await this.fillBook(key, id, fresh);
       return fresh;
     });
     return { value, hit: false };
@@ -72,19 +105,21 @@ export class BookCache {
   async getSearch<T>(topic: string, variant: string, load: () => Promise<T>): Promise<CacheResult<T>> {
     const t = topicOf(topic);
     const key = `search:${t}:${variant}`;
-    const cached = (await this.store.keyv.get(key)) as T | undefined;
+    const cached = this.lease.valid() ? ((await this.store.keyv.get(key)) as T | undefined) : undefined;
     annotate({ 'bazar.cache.key': key, 'bazar.cache.hit': cached !== undefined });
-    if (cached !== undefined) {
+    if (cached !== undefined && this.lease.valid()) {
       this.counters.hits++;
       this.remember(t, key);
       return { value: cached, hit: true };
     }
     this.counters.misses++;
+    const leaseEpoch = this.lease.epoch;
     const value = await this.coalesce(key, async () => {
       const epoch = this.topicEpochs.get(t) ?? 0;
       const fresh = await load();
       await this.gate?.pass();
-      if ((this.topicEpochs.get(t) ?? 0) !== epoch) this.counters.staleFillsRejected++;
+      if ((this.topicEpochs.get(t) ?? 0) !== epoch || !this.mayFill(leaseEpoch))
+        this.counters.staleFillsRejected++;
       else {
         this.remember(t, key);
         await this.store.keyv.set(key, fresh);
@@ -92,6 +127,27 @@ export class BookCache {
       return fresh;
     });
     return { value, hit: false };
+  }
+
+  /** A write to a book is in flight: from now until its invalidation, the book bypasses the cache. */
+  markWrite(mark: WriteMark): void {
+    const marks = this.writing.get(mark.bookId) ?? new Map<string, NodeJS.Timeout>();
+    this.writing.set(mark.bookId, marks);
+    clearTimeout(marks.get(mark.writeId));
+    const expire = setTimeout(() => {
+      // The writer never said how it ended: whatever is cached for the book may be older than its commit.
+      this.endMark(mark.bookId, mark.writeId);
+      void this.store.keyv.delete(bookKey(mark.bookId)).catch(() => undefined);
+    }, mark.ttlMs);
+    marks.set(mark.writeId, expire.unref());
+    this.inflight.delete(bookKey(mark.bookId)); // no one joins a load that started before the mark
+  }
+
+  /** Forgets everything cached: called when the lease comes back after a lapse (writes may have been missed). */
+  async wipe(): Promise<void> {
+    this.inflight.clear();
+    this.searchKeys.clear();
+    await this.store.keyv.clear();
   }
 
   /** Applies an invalidation pushed by a catalog pod; resolves once nothing older can be served or stored. */
@@ -106,6 +162,20 @@ export class BookCache {
     this.searchKeys.delete(t);
     for (const k of searchKeys) this.inflight.delete(k);
     await this.store.keyv.deleteMany([key, ...searchKeys]);
+    if (inv.writeId) this.endMark(inv.bookId, inv.writeId); // the old entry is gone: the book may be cached again
+  }
+
+  private endMark(bookId: number, writeId: string): void {
+    const marks = this.writing.get(bookId);
+    if (!marks) return;
+    clearTimeout(marks.get(writeId));
+    marks.delete(writeId);
+    if (marks.size === 0) this.writing.delete(bookId);
+  }
+
+  /** A load that started in lease epoch `epoch` may be stored: the lease holds and has not lapsed since. */
+  private mayFill(epoch: number): boolean {
+    return this.lease.valid() && this.lease.epoch === epoch;
   }
 
   private tombstone(id: number): number {

@@ -30,8 +30,8 @@ export class Storefront {
 
   async info(id: number): Promise<CachedRead<Book>> {
     let servedBy: string | undefined;
-    const { value, hit } = await this.cache.getBook(id, async () => {
-      const res = await this.catalog.getBook(id);
+    const { value, hit } = await this.cache.getBook(id, async (fromPrimary) => {
+      const res = await this.catalog.getBook(id, fromPrimary);
       servedBy = res.servedBy;
       return res.value;
     });
@@ -68,9 +68,9 @@ export class Storefront {
     }
   }
 
-  updateBook(id: number, change: Record<string, unknown>): Promise<Served<Book>> {
+  updateBook(id: number, change: Record<string, unknown>, deadline: Deadline): Promise<Served<Book>> {
     // The catalog pushes the invalidation to every frontend pod, this one included, before it answers.
-    return this.catalog.updateBook(id, change);
+    return this.catalog.updateBook(id, change, deadline);
   }
 
   listOrders(limit: number, cursor?: string): Promise<Served<Page<Order>>> {

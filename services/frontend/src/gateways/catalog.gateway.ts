@@ -1,13 +1,40 @@
 // The frontend's way to the catalog pods: reads are retried once on the next pod; an update is retried only when
 // repeating it is harmless (absolute values, not a quantityDelta).
-import { raiseUpstreamError, type UpstreamClient, type UpstreamResponse } from '@bazar/common';
+import {
+  raiseUpstreamError,
+  readFromHeader,
+  type Deadline,
+  type UpstreamClient,
+  type UpstreamResponse,
+} from '@bazar/common';
 import type { Book, BookSummary, Page, Served } from '../domain/types';
 
 export class CatalogGateway {
   constructor(private readonly client: UpstreamClient) {}
 
-  getBook(id: number): Promise<Served<Book>> {
-    return this.call<Book>('GET', `/books/${id}`, undefined, 2);
+  /** `fromPrimary` while a write to the book is in flight: the catalog then reads its primary (I12). */
+  getBook(id: number, fromPrimary = false): Promise<Served<Book>> {
+    const headers = fromPrimary ? { [readFromHeader]: 'primary' } : undefined;
+    return this.call<Book>('GET', `/books/${id}`, undefined, 2, headers);
+  }
+
+  /** A cache lease from the catalog pod at `url` (ms), or null when it refuses (it has fenced this pod). */
+  async cacheLease(url: string, selfUrl: string, timeoutMs: number): Promise<number | null> {
+    const res = await this.client.requestTo<{ leaseMs: number }>(
+      url,
+      'POST',
+      '/cache-leases',
+      { frontend: selfUrl },
+      timeoutMs,
+    );
+    if (res.status === 200 && typeof res.body?.leaseMs === 'number') return res.body.leaseMs;
+    if (res.status === 409) return null;
+    throw new Error(`cache lease: ${url} answered ${res.status}`);
+  }
+
+  /** The catalog pods' URLs: every one must grant this pod a cache lease. */
+  writers(): string[] {
+    return this.client.endpoints().map((e) => e.url);
   }
 
   search(topic: string, limit: number, cursor?: string): Promise<Served<Page<BookSummary>>> {
@@ -16,9 +43,10 @@ export class CatalogGateway {
     return this.call<Page<BookSummary>>('GET', `/books?${q}`, undefined, 2);
   }
 
-  updateBook(id: number, change: Record<string, unknown>): Promise<Served<Book>> {
+  /** Bounded by the request's deadline: the catalog may hold a write back by a cache lease (I4). */
+  updateBook(id: number, change: Record<string, unknown>, deadline: Deadline): Promise<Served<Book>> {
     const repeatable = change.quantityDelta === undefined;
-    return this.call<Book>('PATCH', `/books/${id}`, change, repeatable ? 2 : 1);
+    return this.call<Book>('PATCH', `/books/${id}`, change, repeatable ? 2 : 1, undefined, deadline);
   }
 
   private async call<T>(
@@ -26,8 +54,10 @@ export class CatalogGateway {
     path: string,
     body: unknown,
     attempts: number,
+    headers?: Record<string, string>,
+    deadline?: Deadline,
   ): Promise<Served<T>> {
-    const res = await this.client.request<T>(method, path, body, { attempts });
+    const res = await this.client.request<T>(method, path, body, { attempts, headers, deadline });
     if (res.status !== 200) raiseUpstreamError(res);
     return served(res);
   }

@@ -58,3 +58,14 @@ export async function insertOrder(
   );
   return rows[0] ? toOrder(rows[0]) : undefined;
 }
+
+/** Records the orders of these reservations that are missing (placed by no request); returns the ids it added. */
+export async function insertMissingOrders(db: Queryable, rs: Reservation[]): Promise<string[]> {
+  const { rows } = await db.query<{ id: string }>(
+    `INSERT INTO orders (id, book_id, title, price)
+     SELECT * FROM unnest($1::uuid[], $2::bigint[], $3::text[], $4::numeric[])
+     ON CONFLICT (id) DO NOTHING RETURNING id`,
+    [rs.map((r) => r.orderId), rs.map((r) => r.bookId), rs.map((r) => r.title), rs.map((r) => r.price)],
+  );
+  return rows.map((r) => r.id);
+}

@@ -30,6 +30,27 @@ export class CatalogGateway {
     return res.body;
   }
 
+  /** Reservations the catalog has not seen settled, made more than `olderThanMs` ago (for the reconciler). */
+  async unsettled(olderThanMs: number, limit: number): Promise<Reservation[]> {
+    const q = new URLSearchParams({ olderThanMs: String(olderThanMs), limit: String(limit) });
+    const res = await this.client.request<{ items: Reservation[] }>(
+      'GET',
+      `/reservations/unsettled?${q}`,
+      undefined,
+      {
+        attempts: 2,
+      },
+    );
+    if (res.status !== 200) raiseUpstreamError(res);
+    return res.body.items;
+  }
+
+  /** Tells the catalog these reservations' orders exist. */
+  async settle(orderIds: string[]): Promise<void> {
+    const res = await this.client.request('POST', '/reservations/settled', { orderIds }, { attempts: 2 });
+    if (res.status !== 200) raiseUpstreamError(res);
+  }
+
   close(): Promise<void> {
     return this.client.close();
   }
