@@ -40,15 +40,14 @@ export interface FrontendApp {
 
 export function createApp(deps: FrontendDeps): FrontendApp {
   const catalog = new CatalogGateway(deps.catalog);
-  let cache: BookCache | undefined;
   const lease = new CacheLease({
     writers: () => catalog.writers(),
     ask: (writer) => catalog.cacheLease(writer, deps.selfUrl, deps.cacheLeaseRenewMs),
     renewMs: deps.cacheLeaseRenewMs,
-    wipe: () => cache!.wipe(),
+    wipe: () => cache.wipe(),
     log: deps.log,
   });
-  cache = new BookCache(deps.store, lease, deps.gate);
+  const cache = new BookCache(deps.store, lease, deps.gate);
   const storefront = new Storefront(cache, catalog, new OrderGateway(deps.orders));
   const app = createBaseApp({
     log: deps.log,

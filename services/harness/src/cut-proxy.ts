@@ -14,10 +14,9 @@ export class CutProxy {
   ) {}
 
   static async start(): Promise<CutProxy> {
-    let proxy: CutProxy | undefined;
-    const server = createServer((client) => proxy!.accept(client));
+    const server = createServer((client) => proxy.accept(client));
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    proxy = new CutProxy(server, (server.address() as { port: number }).port);
+    const proxy = new CutProxy(server, (server.address() as { port: number }).port);
     return proxy;
   }
 
