@@ -40,11 +40,11 @@ export interface FrontendApp {
 
 export function createApp(deps: FrontendDeps): FrontendApp {
   const catalog = new CatalogGateway(deps.catalog);
-  const lease = new CacheLease({
+  const lease: CacheLease = new CacheLease({
     writers: () => catalog.writers(),
     ask: (writer) => catalog.cacheLease(writer, deps.selfUrl, deps.cacheLeaseRenewMs),
     renewMs: deps.cacheLeaseRenewMs,
-    wipe: () => cache.wipe(),
+    wipe: (): Promise<void> => cache.wipe(),
     log: deps.log,
   });
   const cache = new BookCache(deps.store, lease, deps.gate);
