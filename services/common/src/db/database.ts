@@ -1,6 +1,5 @@
 // Database: the one place that decides where a statement runs. Reads go to the replica while this pod holds a
-// replica read lease (see ReplicaMonitor), else to the primary, each falling back to the other when its server
-// is unreachable. Writes run in one primary transaction whose commit waits for the synchronous standby when it
+// replica read lease (see ReplicaMonitor), else to the primary; never to the replica without a lease. Writes run in one primary transaction whose commit waits for the synchronous standby when it
 // is healthy, is cut loose after a deadline when it is not, and is acknowledged only when read-after-write holds.
 import { performance } from 'node:perf_hooks';
 import type pg from 'pg';
@@ -44,34 +43,36 @@ export class Database {
   }
 
   /**
-   * Runs a read where read-after-write holds; falls back to the other server only when one is unreachable. A busy
-   * primary (no free connection, a statement out of time) is `database_busy`: the replica may be behind exactly
-   * then, so it is no place to go without a lease.
+   * Runs a read where read-after-write holds: on the replica while this pod holds a replica read lease (falling
+   * back to the primary if the replica fails), else on the primary. Never on the replica without a lease — not
+   * when the primary is busy, nor when it is down: the replica may then lack an acknowledged write (I2). A busy
+   * primary (no free connection, a statement out of time) is `database_busy`/`database_timeout`, one that cannot
+   * be reached `database_unavailable`.
    */
   async read<T>(fn: (db: Queryable) => Promise<T>): Promise<T> {
     const replica = this.opts.replica;
-    const order: ReadSource[] = replica?.monitor.replicaReadable() ? ['replica', 'primary'] : ['primary'];
-    // With the primary unreachable no write can be acknowledged, so the replica holds every acknowledged write
-    // that was confirmed by it; it is the best source left.
-    if (replica && order.length === 1) order.push('replica');
-    let lastErr: unknown;
-    for (const source of order) {
-      const pool = source === 'replica' ? replica!.pool : this.opts.primary;
+    if (replica?.monitor.replicaReadable()) {
       try {
-        const value = await fn(pool);
-        this.reads[source]++;
-        annotate({ 'bazar.db.read_from': source });
+        const value = await fn(replica.pool);
+        this.reads.replica++;
+        annotate({ 'bazar.db.read_from': 'replica' });
         return value;
       } catch (err) {
         if (!isUnavailable(err)) throw err;
-        if (source === 'primary' && (isPoolExhausted(err, pool) || isStatementTimeout(err))) {
-          throw busyFailure(err, pool);
-        }
-        lastErr = err;
       }
     }
-    this.opts.log.warn({ err: errorMessage(lastErr) }, 'read failed on every database server');
-    throw databaseUnavailable();
+    const pool = this.opts.primary;
+    try {
+      const value = await fn(pool);
+      this.reads.primary++;
+      annotate({ 'bazar.db.read_from': 'primary' });
+      return value;
+    } catch (err) {
+      if (!isUnavailable(err)) throw err;
+      if (isPoolExhausted(err, pool) || isStatementTimeout(err)) throw busyFailure(err, pool);
+      this.opts.log.warn({ err: errorMessage(err) }, 'read failed: no database server may answer it');
+      throw databaseUnavailable();
+    }
   }
 
   /** Reads from the primary only: for checks that must see the latest committed state. */

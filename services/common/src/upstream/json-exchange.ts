@@ -8,6 +8,11 @@ export interface UpstreamResponse<T> {
   endpoint: string;
   /** The upstream's response headers, lower-case names (e.g. `x-served-by`); repeated ones joined with ", ". */
   headers: Record<string, string>;
+  /**
+   * Set on a failure answer passed on after several attempts: an earlier attempt got no answer or a 5xx that
+   * does not say "nothing done", so what the request did is not known from this answer alone.
+   */
+  uncertain?: boolean;
 }
 
 export interface Exchange {

@@ -97,6 +97,7 @@ export class UpstreamClient {
     let lastAnswer: UpstreamResponse<T> | undefined;
     let lastProblem = 'no endpoint known';
     let attempts = 0;
+    let uncertain = false;
     const plan = this.plan();
     for (const [i, endpoint] of plan.entries()) {
       if (attempts >= maxAttempts) break;
@@ -115,13 +116,17 @@ export class UpstreamClient {
         { method, path, body, headers: attemptHeaders },
         timeoutMs,
       );
-      if (outcome.ok) return outcome.answer;
+      if (outcome.ok)
+        return uncertain && isOverloadAnswer(outcome.answer)
+          ? { ...outcome.answer, uncertain }
+          : outcome.answer;
       lastAnswer = outcome.answer ?? lastAnswer;
       lastProblem = `${endpoint.url}: ${outcome.problem}`;
       if (!outcome.refused) attempts++;
+      if (!outcome.refused && (!outcome.answer || !isOverloadAnswer(outcome.answer))) uncertain = true;
     }
     // The upstream's own 503 (e.g. primary_unavailable) is an answer worth passing on if no one did better.
-    if (lastAnswer) return lastAnswer;
+    if (lastAnswer) return uncertain ? { ...lastAnswer, uncertain } : lastAnswer;
     throw new AppError(503, 'upstream_unavailable', `${this.opts.name} is unavailable (${lastProblem})`);
   }
 

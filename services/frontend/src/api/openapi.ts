@@ -389,7 +389,7 @@ const paths: Record<string, PathItemObject> = {
         '503': failure(
           'The purchase could not be settled within the request deadline (`REQUEST_DEADLINE_MS`). `busy` or ' +
             '`database_busy`: too many buyers right now, nothing was bought. `primary_unavailable`, ' +
-            '`database_timeout`, `database_unavailable` or `upstream_unavailable`: it may or may not have ' +
+            '`database_timeout`, `database_unavailable`, `upstream_unavailable` or `purchase_unconfirmed`: it may or may not have ' +
             'happened. Either way, wait `Retry-After` seconds and retry with the `Idempotency-Key` of this answer: ' +
             'the retry returns the real outcome (201/200 with the order, or 409) and never buys twice.',
           {

@@ -2,7 +2,7 @@
 // never buy twice, and a later attempt learns the outcome of an earlier one whose answer was lost (it carries the
 // same purchase id, so an order the earlier attempt created is still answered as created). Reads are retried
 // once on the next pod.
-import { raiseUpstreamError, type Deadline, type UpstreamClient } from '@bazar/common';
+import { AppError, raiseUpstreamError, type Deadline, type UpstreamClient } from '@bazar/common';
 import type { Order, Page, Served } from '../domain/types';
 import { served } from './catalog.gateway';
 
@@ -17,6 +17,10 @@ export class OrderGateway {
   }): Promise<Served<Order> & { created: boolean }> {
     const { deadline, ...body } = p;
     const res = await this.client.request<Order>('POST', '/orders', body, { deadline });
+    // A final "busy" after an attempt that may have bought must not read as "nothing was bought".
+    if (res.status === 503 && res.uncertain) {
+      throw new AppError(503, 'purchase_unconfirmed', 'the purchase could not be confirmed in time');
+    }
     if (res.status !== 200 && res.status !== 201) raiseUpstreamError(res);
     return { ...served(res), created: res.status === 201 };
   }

@@ -1,0 +1,75 @@
+// I11 (issue 17, hole 2): a reservation committed, then every order attempt fails and the client gives up: the
+// reconciler records exactly one order for it within its bound (request deadline + grace + interval), the stock
+// stays taken once, and a retry with the same key returns that order.
+import { strict as assert } from 'node:assert';
+import { randomUUID } from 'node:crypto';
+import { BazarTopology, callJson, type ServiceProcess, waitFor } from '@bazar/harness';
+
+// Large enough for a first attempt (60 %) to leave the order pod time for a reservation and its own write.
+const deadlineMs = 5_000;
+
+describe('I11: every reservation becomes exactly one order', function () {
+  this.timeout(180_000);
+  let topo: BazarTopology;
+  const gate = (pod: ServiceProcess) => `${pod.url}/test/after-reservation`;
+  const fe = () => topo.frontends[0]!.url;
+  const ordersOf = async (bookId: number) =>
+    Number(
+      (
+        await topo.cluster.query<{ n: string }>(
+          'primary',
+          'SELECT count(*) AS n FROM orders WHERE book_id = $1',
+          [bookId],
+          'orders',
+        )
+      )[0]!.n,
+    );
+
+  before(async () => {
+    topo = await BazarTopology.start({
+      frontends: 1,
+      env: { REQUEST_DEADLINE_MS: String(deadlineMs) },
+      orderEnv: { TEST_HOOKS: 'true', RECONCILE_INTERVAL_MS: '200', RECONCILE_GRACE_MS: '500' },
+    });
+  });
+  after(async () => {
+    await topo?.stop();
+  });
+
+  it('every order attempt failed after the reservation: one order appears, and the key returns it', async () => {
+    const stockBefore = (await callJson('GET', `${fe()}/info/2`)).body.quantity as number;
+    const ordersBefore = await ordersOf(2);
+    for (const pod of topo.orders) {
+      const res = await callJson('POST', gate(pod), { token: topo.token, body: { hold: true } });
+      assert.equal(res.status, 200);
+    }
+    const key = `hole-2-${randomUUID()}`;
+    const failed = await callJson('POST', `${fe()}/purchase/2`, { headers: { 'Idempotency-Key': key } });
+    assert.equal(failed.status, 503, JSON.stringify(failed.body));
+    assert.equal(failed.headers.get('idempotency-key'), key);
+    assert.notEqual(
+      failed.body.error.code,
+      'busy',
+      `a reservation was made, yet: ${JSON.stringify(failed.body)}`,
+    );
+    // The order pods die holding the purchase: no order was written by them.
+    for (const pod of topo.orders) await pod.kill('SIGKILL');
+    assert.equal(await ordersOf(2), ordersBefore);
+    for (const pod of topo.orders) await pod.start();
+    const started = performance.now();
+    await waitFor(
+      'the reconciler to record the order',
+      async () => (await ordersOf(2)) === ordersBefore + 1,
+      {
+        timeoutMs: 30_000,
+      },
+    );
+    const tookMs = performance.now() - started;
+    assert.ok(tookMs < deadlineMs + 500 + 200 + 5_000, `recorded after ${tookMs.toFixed(0)} ms`);
+    assert.equal((await callJson('GET', `${fe()}/info/2`)).body.quantity, stockBefore - 1);
+    const retry = await callJson('POST', `${fe()}/purchase/2`, { headers: { 'Idempotency-Key': key } });
+    assert.equal(retry.status, 200, JSON.stringify(retry.body));
+    assert.equal(await ordersOf(2), ordersBefore + 1, 'still one order');
+    assert.equal((await callJson('GET', `${fe()}/info/2`)).body.quantity, stockBefore - 1, 'still one copy');
+  });
+});
