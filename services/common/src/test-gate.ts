@@ -6,24 +6,28 @@ import { z } from 'zod';
 import { parseInput } from './http/validation';
 
 export class TestGate {
-  private held = false;
+  private isHeld = false;
   private waiters: Array<() => void> = [];
+
+  get held(): boolean {
+    return this.isHeld;
+  }
 
   get waiting(): number {
     return this.waiters.length;
   }
 
   hold(): void {
-    this.held = true;
+    this.isHeld = true;
   }
 
   release(): void {
-    this.held = false;
+    this.isHeld = false;
     for (const wake of this.waiters.splice(0)) wake();
   }
 
   pass(): Promise<void> {
-    return this.held ? new Promise((resolve) => this.waiters.push(resolve)) : Promise.resolve();
+    return this.isHeld ? new Promise((resolve) => this.waiters.push(resolve)) : Promise.resolve();
   }
 }
 

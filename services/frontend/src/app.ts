@@ -1,6 +1,6 @@
 // Builds the frontend's Koa app from its dependencies; main.ts owns listening, connections and shutdown.
 import { join } from 'node:path';
-import { createBaseApp, mount, type Logger, type TestGate, type UpstreamClient } from '@bazar/common';
+import { TestGate, createBaseApp, mount, type Logger, type UpstreamClient } from '@bazar/common';
 import serve from 'koa-static';
 import { booksRouter } from './api/books.routes';
 import { internalRouter } from './api/internal.routes';
@@ -60,7 +60,8 @@ export function createApp(deps: FrontendDeps): FrontendApp {
   });
   mount(app, booksRouter(storefront, deps.adminToken));
   mount(app, ordersRouter(storefront));
-  mount(app, internalRouter(cache, deps.internalToken, deps.gate));
+  const gates = deps.gate ? { fill: deps.gate, deaf: new TestGate() } : undefined;
+  mount(app, internalRouter(cache, deps.internalToken, gates));
   registerCacheMetrics(cache, deps.store);
   mount(app, opsRouter({ ...deps, cache }));
   // The storefront: static files, no build step; index.html at `/`.

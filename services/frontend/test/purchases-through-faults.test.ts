@@ -3,7 +3,7 @@
 // runs out may it be a 503, and that 503 says how to learn the outcome (Retry-After, the Idempotency-Key).
 import { strict as assert } from 'node:assert';
 import { randomUUID } from 'node:crypto';
-import { BazarTopology, callJson, type ServiceProcess, waitFor } from '@bazar/harness';
+import { BazarTopology, callJson, holdGate, podHeldAt } from '@bazar/harness';
 import { describeErrors, flashSale, ordersOf } from './support/flash-sale';
 
 const budgetMs = 10_000; // REQUEST_DEADLINE_MS's default
@@ -15,11 +15,7 @@ describe('I9, I10: purchases through faults answer truthfully within the budget'
   let topo: BazarTopology;
   const fe = (i = 0) => topo.frontends[i]!.url;
   const stockOf = async (id: number) => (await callJson('GET', `${fe()}/info/${id}`)).body.quantity as number;
-  const gate = (pod: ServiceProcess) => `${pod.url}/test/after-reservation`;
-  const holdGate = async (pod: ServiceProcess, hold: boolean) => {
-    const res = await callJson('POST', gate(pod), { token: topo.token, body: { hold } });
-    assert.equal(res.status, 200, JSON.stringify(res.body));
-  };
+  const gate = '/test/after-reservation';
 
   before(async () => {
     topo = await BazarTopology.start({ frontends: 2, orderEnv: { TEST_HOOKS: 'true' } });
@@ -43,23 +39,12 @@ describe('I9, I10: purchases through faults answer truthfully within the budget'
   it('an order pod SIGKILLed after the reservation, before its answer: that buyer gets 201 in time, one copy', async () => {
     await callJson('PATCH', `${fe()}/books/4`, { token: topo.adminToken, body: { quantity: 10 } });
     const ordersBefore = (await ordersOf(topo, 4)).length;
-    for (const pod of topo.orders)
-      await callJson('POST', gate(pod), { token: topo.token, body: { hold: true } });
+    for (const pod of topo.orders) await holdGate(topo.token, pod, gate, true);
     const buying = callJson('POST', `${fe()}/purchase/4`, {
       headers: { 'Idempotency-Key': `killed-order-pod-${randomUUID()}` },
       timeoutMs: 60_000,
     });
-    const held = await waitFor(
-      'a purchase held after its reservation',
-      async () => {
-        for (const pod of topo.orders) {
-          if ((await callJson('GET', gate(pod), { token: topo.token })).body.waiting === 1) return pod;
-        }
-        return undefined;
-      },
-      { timeoutMs: 30_000 },
-    );
-    for (const pod of topo.orders.filter((p) => p !== held)) await holdGate(pod, false);
+    const held = await podHeldAt(topo.token, topo.orders, gate);
     await held.kill('SIGKILL');
     const res = await buying;
     assert.equal(res.status, 201, JSON.stringify(res.body));

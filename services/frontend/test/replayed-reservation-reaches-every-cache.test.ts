@@ -3,16 +3,12 @@
 // stock — never the old one as a cache HIT. Staged with the catalog's after-commit test gate, replica down.
 import { strict as assert } from 'node:assert';
 import { randomUUID } from 'node:crypto';
-import { BazarTopology, callJson, type ServiceProcess, waitFor } from '@bazar/harness';
+import { BazarTopology, callJson, holdGate, podHeldAt, waitFor } from '@bazar/harness';
 
 describe('I2: a reservation replayed after its pod died before the push reaches every cache', function () {
   this.timeout(180_000);
   let topo: BazarTopology;
-  const gate = (pod: ServiceProcess) => `${pod.url}/test/after-commit`;
-  const hold = async (pod: ServiceProcess, held: boolean) => {
-    const res = await callJson('POST', gate(pod), { token: topo.token, body: { hold: held } });
-    assert.equal(res.status, 200, JSON.stringify(res.body));
-  };
+  const gate = '/test/after-commit';
   const info = (i: number) => callJson('GET', `${topo.frontends[i]!.url}/info/4`);
 
   before(async () => {
@@ -31,22 +27,12 @@ describe('I2: a reservation replayed after its pod died before the push reaches 
         });
       }
       const before = (await info(0)).body.quantity as number;
-      for (const pod of topo.catalogs) await hold(pod, true);
+      for (const pod of topo.catalogs) await holdGate(topo.token, pod, gate, true);
       const buying = callJson('POST', `${topo.frontends[0]!.url}/purchase/4`, {
         headers: { 'Idempotency-Key': `hole-1-${randomUUID()}` },
         timeoutMs: 60_000,
       });
-      const held = await waitFor(
-        'a batch held after its commit',
-        async () => {
-          for (const pod of topo.catalogs) {
-            if ((await callJson('GET', gate(pod), { token: topo.token })).body.waiting >= 1) return pod;
-          }
-          return undefined;
-        },
-        { timeoutMs: 30_000 },
-      );
-      for (const pod of topo.catalogs.filter((p) => p !== held)) await hold(pod, false);
+      const held = await podHeldAt(topo.token, topo.catalogs, gate);
       await held.kill('SIGKILL');
       const bought = await buying;
       assert.equal(bought.status, 201, JSON.stringify(bought.body));

@@ -13,3 +13,4 @@ export { callJson, type CallOptions, type JsonResponse } from './http';
 export { RedisServer } from './redis-server';
 export { EmbeddedPostgres } from './embedded-postgres';
 export { CutProxy } from './cut-proxy';
+export { holdGate, podHeldAt } from './test-gates';

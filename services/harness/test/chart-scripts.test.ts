@@ -7,7 +7,7 @@ import { createServer, type Server } from 'node:http';
 import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Client } from 'pg';
-import { BazarTopology, freePort, waitFor } from '../src';
+import { BazarTopology, callJson, freePort, waitFor } from '../src';
 import {
   localServerArgs,
   ownedByPostgres,
@@ -404,10 +404,15 @@ describe('chart scripts (charts/bazar/files)', function () {
     });
 
     it('fails when a frontend pod keeps serving its cached copy after a purchase (no invalidation)', async () => {
-      // The catalog pods are told of no frontend pods, so their invalidation fan-out reaches nobody.
-      const topo = await BazarTopology.start({ frontends: 2, catalogEnv: { FRONTEND_URLS: '' } });
+      // Frontend B acknowledges and ignores every push (a test gate): its cache keeps the old entry under a lease.
+      const topo = await BazarTopology.start({ frontends: 2, frontendEnv: { TEST_HOOKS: 'true' } });
       try {
         const [a, b] = topo.frontends;
+        const deaf = await callJson('POST', `${b!.url}/internal/test/deaf`, {
+          token: topo.token,
+          body: { hold: true },
+        });
+        assert.equal(deaf.status, 200);
         const result = await helmTest({ BAZAR_URL: a?.url ?? '', BAZAR_READ_URLS: `${a?.url} ${b?.url}` });
         assert.notEqual(result.code, 0, result.output);
         assert.match(result.output, /FAIL: read-after-purchase: .* a stale cache entry survived the write/);

@@ -18,13 +18,20 @@ const writeMarkBody = z.strictObject({
   ttlMs: z.number().int().min(1).max(120_000),
 });
 
-export function internalRouter(cache: BookCache, token: string, gate?: TestGate): Router {
+/** Test-only gates (TEST_HOOKS=true): `fill` holds cache fills; while `deaf` is held, pushes are acknowledged and ignored. */
+export interface FrontendTestGates {
+  fill: TestGate;
+  deaf: TestGate;
+}
+
+export function internalRouter(cache: BookCache, token: string, gates?: FrontendTestGates): Router {
   const router = new Router({ prefix: '/internal' });
   router.use(requireBearer(token));
 
   // A write to a book is about to commit: stop serving and filling it from the cache until its invalidation.
   router.post('/writes', (ctx) => {
-    cache.markWrite(parseInput(writeMarkBody, ctx.request.body, 'write'));
+    const mark = parseInput(writeMarkBody, ctx.request.body, 'write');
+    if (!gates?.deaf.held) cache.markWrite(mark);
     ctx.status = 204;
   });
 
@@ -34,10 +41,14 @@ export function internalRouter(cache: BookCache, token: string, gate?: TestGate)
   });
 
   router.post('/invalidations', async (ctx) => {
-    await cache.invalidate(parseInput(invalidationBody, ctx.request.body, 'invalidation'));
+    const inv = parseInput(invalidationBody, ctx.request.body, 'invalidation');
+    if (!gates?.deaf.held) await cache.invalidate(inv);
     ctx.status = 204;
   });
 
-  if (gate) router.use(testGateRouter('/test/fill-gate', gate).routes());
+  if (gates) {
+    router.use(testGateRouter('/test/fill-gate', gates.fill).routes());
+    router.use(testGateRouter('/test/deaf', gates.deaf).routes());
+  }
   return router;
 }
