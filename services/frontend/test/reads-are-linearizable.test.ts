@@ -118,6 +118,7 @@ async function check(name: string, init: { cents: number; quantity: number }, op
 describe('I12: reads through several frontend pods are linearizable per book', function () {
   this.timeout(600_000);
   let topo: BazarTopology;
+  let shared: BazarTopology | undefined;
   const start = async () => {
     const fe = topo.frontends[0]!.url;
     const set = await callJson('PATCH', `${fe}/books/${bookId}`, {
@@ -134,6 +135,7 @@ describe('I12: reads through several frontend pods are linearizable per book', f
   after(async () => {
     for (const pod of topo?.frontends ?? []) if (pod.pid) process.kill(pod.pid, 'SIGCONT');
     await topo?.stop();
+    await shared?.stop();
   });
 
   it('8 clients for 12 s through 3 pods, no faults', async () => {
@@ -142,6 +144,18 @@ describe('I12: reads through several frontend pods are linearizable per book', f
     assert.ok(ops.filter((o) => o.input.kind === 'read').length > 200, `only ${ops.length} operations`);
     const verdict = await check('no-faults', init, ops);
     assert.match(verdict, /^linearizable/);
+  });
+
+  it('8 clients for 12 s through 3 pods sharing one Redis store, no faults', async () => {
+    const memory = topo;
+    shared = topo = await BazarTopology.start({ frontends: 3, redis: true });
+    try {
+      const init = await start();
+      const verdict = await check('redis', init, await record(topo, 12_000));
+      assert.match(verdict, /^linearizable/);
+    } finally {
+      topo = memory;
+    }
   });
 
   it('the same with a frontend pod frozen for 3 s and the replica SIGKILLed partway', async () => {
