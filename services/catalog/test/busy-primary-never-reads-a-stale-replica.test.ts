@@ -37,9 +37,14 @@ describe('I2: a busy primary never sends reads to a lagging replica', function (
       [],
       `read older than the acknowledged version ${written.body.version}`,
     );
-    const busy = reads.filter((r) => r.status === 503);
-    for (const r of busy) assert.equal(r.body.error.code, 'database_busy');
-    assert.ok(busy.length > 0, 'the flood exhausted the pool (else this test proves nothing)');
+    // No free connection in time is database_busy; a new connection that took too long to open (the loaded
+    // machine) cannot tell a busy server from a gone one, and says database_unavailable. Neither is stale.
+    const refused = reads.filter((r) => r.status === 503).map((r) => r.body.error.code as string);
+    for (const code of refused) assert.ok(code === 'database_busy' || code === 'database_unavailable', code);
+    assert.ok(
+      refused.includes('database_busy'),
+      'the flood exhausted the pool (else this test proves nothing)',
+    );
     assert.ok(reads.every((r) => r.status === 200 || r.status === 503));
   });
 });
