@@ -85,6 +85,7 @@ const quick = {
   out: join(repoRoot, 'loadtest/results'),
 };
 const plan = args.quick ? quick : full;
+const cappedHeapFlags = '--max-old-space-size=96';
 
 const started = performance.now();
 const elapsed = () => `${((performance.now() - started) / 1000).toFixed(0).padStart(4)} s`;
@@ -108,7 +109,9 @@ async function main() {
     ['frontend', 'order', 'catalog'].map((s) => mkdir(join(profileRoot, s), { recursive: true })),
   );
   const topo = await BazarTopology.start({
-    frontends: 1,
+    // frontend-1 is the capped-heap pod of the memory step: a topology pod, so the catalog pods lease to it.
+    frontends: 2,
+    frontendEnvAt: (i) => (i === 1 ? { NODE_OPTIONS: cappedHeapFlags } : undefined),
     logDir,
     env: { LOG_LEVEL: 'warn' },
     // Room for every generated book, and no expiry while the bench runs. The profiler preload stays idle until the
@@ -181,7 +184,7 @@ async function measureAll(ctx) {
       ctx.log(
         `    frontend RSS ${r.memoryBefore.rss.toFixed(0)} MiB before, ${r.memory.rss.toFixed(0)} MiB with ${r.memory.entries.toLocaleString('en')} entries (heap used ${r.memory.heapUsed.toFixed(0)} MiB)`,
       );
-      r.memoryCapped = await cappedHeapMemory(ctx, '--max-old-space-size=96');
+      r.memoryCapped = await cappedHeapMemory(ctx, ctx.topo.frontends[1], cappedHeapFlags);
     }
   }
   step('purchases through the frontend vs pgbench on the same Postgres pair, a sell-out, no hot row');

@@ -4,7 +4,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { TOPICS } from '../generate-catalog.mjs';
 import { withCpu } from './cpu-accounting.mjs';
-import { callJson, extraFrontend } from './harness.mjs';
+import { callJson } from './harness.mjs';
 import { closedLoop, probe } from './http-load.mjs';
 import { openLoop } from './open-loop.mjs';
 import { runtimeBetween, scrapeRuntime } from './runtime-metrics.mjs';
@@ -183,33 +183,23 @@ export async function frontendMemory(ctx, settleMs = 2_000) {
 }
 
 /**
- * The same fill on a fresh frontend pod whose V8 old space is capped through NODE_OPTIONS (`flags`): how much of
- * the RSS is heap headroom that V8 keeps after a burst rather than live data.
+ * The same fill on an idle frontend pod of the topology whose V8 old space is capped through NODE_OPTIONS
+ * (`flags`): how much of the RSS is heap headroom that V8 keeps after a burst rather than live data.
  */
-export async function cappedHeapMemory(ctx, flags) {
-  const env = {
-    NODE_OPTIONS: flags,
-    CACHE_MAX_ENTRIES: String(ctx.plan.cachedEntries),
-    CACHE_TTL_MS: '900000',
-  };
-  const pod = await extraFrontend(ctx.topo, 'frontend-capped', env, ctx.logDir);
-  try {
-    let next = 0;
-    const fill = await closedLoop({
-      url: pod.url,
-      connections: ctx.plan.connections,
-      amount: ctx.plan.cachedEntries,
-      nextPath: () => `/info/${++next}`,
-    });
-    await sleep(2_000);
-    const stats = (await callJson('GET', `${pod.url}/cache/stats`)).body;
-    const memory = { entries: stats.entries, ...(await residentMiB(pod.pid)), ...(await heapMiB(pod.url)) };
-    ctx.log(
-      `    with NODE_OPTIONS=${flags}: RSS ${memory.rss.toFixed(0)} MiB with ${memory.entries.toLocaleString('en')} ` +
-        `entries (heap used ${memory.heapUsed.toFixed(0)} MiB of ${memory.heapTotal.toFixed(0)}); the fill ran at ${perSecond(fill.rps)}`,
-    );
-    return { flags, fillRps: fill.rps, fillLatency: fill.latency, ...memory };
-  } finally {
-    await pod.stop();
-  }
+export async function cappedHeapMemory(ctx, pod, flags) {
+  let next = 0;
+  const fill = await closedLoop({
+    url: pod.url,
+    connections: ctx.plan.connections,
+    amount: ctx.plan.cachedEntries,
+    nextPath: () => `/info/${++next}`,
+  });
+  await sleep(2_000);
+  const stats = (await callJson('GET', `${pod.url}/cache/stats`)).body;
+  const memory = { entries: stats.entries, ...(await residentMiB(pod.pid)), ...(await heapMiB(pod.url)) };
+  ctx.log(
+    `    with NODE_OPTIONS=${flags}: RSS ${memory.rss.toFixed(0)} MiB with ${memory.entries.toLocaleString('en')} ` +
+      `entries (heap used ${memory.heapUsed.toFixed(0)} MiB of ${memory.heapTotal.toFixed(0)}); the fill ran at ${perSecond(fill.rps)}`,
+  );
+  return { flags, fillRps: fill.rps, fillLatency: fill.latency, ...memory };
 }

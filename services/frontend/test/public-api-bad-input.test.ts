@@ -1,6 +1,7 @@
 // I8 through the public API: malformed ids, bodies, headers, huge payloads and injection strings get a 4xx
 // JSON error; nothing changes and the pods stay up.
 import { strict as assert } from 'node:assert';
+import { request } from 'node:http';
 import { BazarTopology, callJson, type CallOptions } from '@bazar/harness';
 
 const injection = "1'; DROP TABLE books; --";
@@ -163,6 +164,66 @@ const cases: Case[] = [
     status: 401,
     code: 'unauthorized',
   },
+  { name: 'a NUL byte in a topic', method: 'GET', path: '/search/a%00b', status: 400, code: 'invalid_input' },
+  {
+    name: 'a purchase body that says gzip and is not',
+    method: 'POST',
+    path: '/purchase/1',
+    opts: {
+      rawBody: 'not gzip at all',
+      headers: { 'content-encoding': 'gzip', 'content-type': 'application/json' },
+    },
+    status: 400,
+    code: 'invalid_encoding',
+  },
+  {
+    name: 'an update body that says deflate and is not',
+    method: 'PATCH',
+    path: '/books/1',
+    admin: true,
+    opts: {
+      rawBody: '{"price": 3}',
+      headers: { 'content-encoding': 'deflate', 'content-type': 'application/json' },
+    },
+    status: 400,
+    code: 'invalid_encoding',
+  },
+  {
+    name: 'a price that rounds to zero',
+    method: 'PATCH',
+    path: '/books/1',
+    admin: true,
+    opts: { body: { price: 1e-9 } },
+    status: 400,
+    code: 'invalid_input',
+  },
+  {
+    name: 'a stock beyond the column',
+    method: 'PATCH',
+    path: '/books/1',
+    admin: true,
+    opts: { body: { quantity: 3_000_000_000 } },
+    status: 400,
+    code: 'invalid_input',
+  },
+  {
+    name: 'a delta that would overflow the stock',
+    method: 'PATCH',
+    path: '/books/1',
+    admin: true,
+    opts: { body: { quantityDelta: 2_147_483_647 } },
+    status: 400,
+    code: 'invalid_input',
+  },
+  {
+    name: 'an 8,000-deep JSON body',
+    method: 'PATCH',
+    path: '/books/1',
+    admin: true,
+    opts: { rawBody: '{"a":'.repeat(8_000) + '1' + '}'.repeat(8_000) },
+    status: 400,
+    code: 'invalid_input',
+  },
   { name: 'an unknown route', method: 'GET', path: '/admin', status: 404, code: 'not_found' },
   { name: 'a wrong method', method: 'DELETE', path: '/info/1', status: 405, code: 'method_not_allowed' },
 ];
@@ -199,6 +260,44 @@ describe('I8: bad input through the public API', function () {
     const res = await callJson('GET', `${fe()}/search/${encodeURIComponent(injection)}`);
     assert.equal(res.status, 200);
     assert.deepEqual(res.body.items, []);
+  });
+
+  it('a 405 names the allowed methods, also for a method the router does not know (TRACE)', async () => {
+    const del = await callJson('DELETE', `${fe()}/info/1`);
+    assert.equal(del.status, 405);
+    assert.match(del.headers.get('allow') ?? '', /GET/);
+    const trace = await new Promise<{ status: number; allow: string; body: string }>((resolve, reject) => {
+      const req = request(`${fe()}/info/1`, { method: 'TRACE' }, (res) => {
+        let body = '';
+        res.on('data', (c: Buffer) => (body += c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, allow: String(res.headers.allow), body }));
+      });
+      req.on('error', reject);
+      req.end();
+    });
+    assert.equal(trace.status, 405, trace.body);
+    assert.match(trace.allow, /GET/);
+    assert.equal(JSON.parse(trace.body).error.code, 'method_not_allowed');
+  });
+
+  it('the bearer scheme is case-insensitive', async () => {
+    const current = await book();
+    const res = await callJson('PATCH', `${fe()}/books/1`, {
+      headers: { authorization: `bearer ${topo.adminToken}` },
+      body: { price: current.price },
+    });
+    assert.equal(res.status, 200, JSON.stringify(res.body));
+  });
+
+  it('a 503 names no pod address', async () => {
+    await topo.catalogs[0]!.kill('SIGKILL');
+    try {
+      const res = await callJson('GET', `${fe()}/info/2`);
+      assert.equal(res.status, 503, JSON.stringify(res.body));
+      assert.doesNotMatch(JSON.stringify(res.body), /127\.0\.0\.1|http:/);
+    } finally {
+      await topo.catalogs[0]!.start();
+    }
   });
 
   it('no order was made and the pods are still up', async () => {

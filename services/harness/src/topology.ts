@@ -25,6 +25,8 @@ export interface TopologyOptions {
   catalogEnv?: Record<string, string>;
   orderEnv?: Record<string, string>;
   frontendEnv?: Record<string, string>;
+  /** More environment for frontend pod `index` alone (e.g. a bench's pod with a capped heap). */
+  frontendEnvAt?: (index: number) => Record<string, string> | undefined;
   /**
    * The URL at which catalog pods reach frontend pod `index` (listening on `port`), also its SELF_URL; default
    * `http://127.0.0.1:<port>`. A test puts a CutProxy in between to cut that pod off the writers.
@@ -133,15 +135,18 @@ export class BazarTopology {
       ...this.opts.env,
     };
     if (service === 'frontend') {
-      const index = Number(podName.split('-').pop());
+      // A pod of the topology is named by its place; an extra one (a bench's) keeps the default SELF_URL, and
+      // since no catalog pod pushes to it, it holds no cache lease: every read is a miss.
+      const port = this.ports.frontend[Number(podName.split('-').pop())];
       return {
         ...base,
-        SELF_URL: frontendUrl(index, this.ports.frontend[index]!),
+        ...(port === undefined ? {} : { SELF_URL: frontendUrl(this.ports.frontend.indexOf(port), port) }),
         ADMIN_TOKEN: this.adminToken,
         CATALOG_URLS: urls('catalog'),
         ORDER_URLS: urls('order'),
         ...(this.redis ? { CACHE_STORE: 'redis', REDIS_URL: this.redis.url } : {}),
         ...this.opts.frontendEnv,
+        ...(port === undefined ? {} : this.opts.frontendEnvAt?.(this.ports.frontend.indexOf(port))),
       };
     }
     const db = service === 'catalog' ? roles.catalog : roles.orders;

@@ -1,5 +1,5 @@
 // SQL for books and reservations. Returns plain typed objects; knows nothing of HTTP.
-import type { Queryable } from '@bazar/common';
+import { maxStock, type Queryable } from '@bazar/common';
 import type { Book, BookChange, BookSummary, CopyOutcome, Reservation } from '../domain/book';
 
 const bookColumns = 'id, title, topic, price, quantity, version';
@@ -46,7 +46,7 @@ export async function listBooks(
   return rows;
 }
 
-/** Applies a change; undefined when the book does not exist or a delta would take stock below zero. */
+/** Applies a change; undefined when the book does not exist or a delta would take stock out of 0..maxStock. */
 export async function updateBook(db: Queryable, id: number, c: BookChange): Promise<Book | undefined> {
   const { rows } = await db.query<Book>(
     `UPDATE books
@@ -54,9 +54,9 @@ export async function updateBook(db: Queryable, id: number, c: BookChange): Prom
             quantity = COALESCE($3, quantity + COALESCE($4, 0)),
             version = version + 1,
             updated_at = now()
-      WHERE id = $1 AND ($4::integer IS NULL OR quantity + $4 >= 0)
+      WHERE id = $1 AND ($4::integer IS NULL OR quantity::bigint + $4 BETWEEN 0 AND $5)
       RETURNING ${bookColumns}`,
-    [id, c.price ?? null, c.quantity ?? null, c.quantityDelta ?? null],
+    [id, c.price ?? null, c.quantity ?? null, c.quantityDelta ?? null, maxStock],
   );
   return rows[0];
 }

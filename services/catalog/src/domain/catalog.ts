@@ -5,7 +5,9 @@ import {
   type Deadline,
   type Queryable,
   annotate,
+  badRequest,
   conflict,
+  maxStock,
   decodeCursor,
   notFound,
   toPage,
@@ -76,7 +78,11 @@ export class Catalog {
     const book = await this.db.write(async (tx) => {
       const updated = await books.updateBook(tx, id, change);
       if (updated) return updated;
-      if (!(await books.findBook(tx, id))) throw notFound(`no book with id ${id}`);
+      const current = await books.findBook(tx, id);
+      if (!current) throw notFound(`no book with id ${id}`);
+      if (current.quantity + (change.quantityDelta ?? 0) > maxStock) {
+        throw badRequest('invalid_input', `quantityDelta would take the stock above ${maxStock}`);
+      }
       throw conflict('insufficient_stock', 'quantityDelta would take the stock below zero');
     });
     annotate({ 'bazar.book.version': book.version });

@@ -78,8 +78,8 @@ export function createBaseApp(opts: BaseAppOptions): Koa {
   return app;
 }
 
-/** Mounts a router with 405s for known paths with the wrong method. */
+/** Mounts a router; a known path with another method is 405 with `Allow` (errorMiddleware renders it). */
 export function mount(app: Koa, router: Router): void {
   app.use(router.routes());
-  app.use(router.allowedMethods({ throw: true }));
+  app.use(router.allowedMethods());
 }

@@ -7,7 +7,7 @@ import { unauthorized } from '../errors';
 const digest = (s: string) => createHash('sha256').update(s).digest();
 
 export function tokenMatches(header: string | undefined, token: string): boolean {
-  const match = /^Bearer (.+)$/.exec(header ?? '');
+  const match = /^Bearer +(.+)$/i.exec(header ?? ''); // the scheme is case-insensitive (RFC 9110)
   return match !== null && timingSafeEqual(digest(match[1] ?? ''), digest(token));
 }
 

@@ -36,6 +36,10 @@ export function toAppError(err: unknown): AppError | undefined {
   if (err instanceof AppError) return err;
   const e = (err ?? {}) as HttpishError;
   const status = e.status ?? e.statusCode;
+  // A body that says it is compressed but is not: zlib's error, without an HTTP status.
+  if (typeof (err as { code?: unknown })?.code === 'string' && /^Z_/.test((err as { code: string }).code)) {
+    return new AppError(400, 'invalid_encoding', 'the body is not encoded as its Content-Encoding says');
+  }
   // co-body rethrows JSON.parse's SyntaxError with status 400 and no `type`
   if (err instanceof SyntaxError && status === 400)
     return new AppError(400, 'invalid_json', 'body is not valid JSON');
@@ -52,6 +56,15 @@ export function errorMiddleware(log: Logger): Koa.Middleware {
       await next();
       if (ctx.status === 404 && ctx.body === undefined) {
         throw new AppError(404, 'not_found', `no route for ${ctx.method} ${ctx.path}`);
+      }
+      // The router's answer for a known path with another method (501 for one it does not know, e.g. TRACE).
+      if ((ctx.status === 405 || ctx.status === 501) && ctx.body === undefined) {
+        const allow = ctx.response.get('Allow');
+        throw new AppError(
+          405,
+          'method_not_allowed',
+          `${ctx.method} is not allowed here; use ${allow}`,
+        ).withHeader('Allow', allow);
       }
     } catch (err) {
       const known = toAppError(err);

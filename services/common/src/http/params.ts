@@ -7,3 +7,34 @@ export const bookIdParam = z
   .transform(Number);
 
 export const orderIdParam = z.uuid();
+
+/** A topic as a path segment or query value: trimmed, 1–200 characters, no control characters (Postgres refuses NUL). */
+export const topicText = z
+  .string()
+  .trim()
+  .min(1, 'must not be empty')
+  .max(200)
+  .regex(/^[^\u0000-\u001f\u007f]*$/, 'must not contain control characters');
+
+/** The largest stock the `quantity integer` column holds. */
+export const maxStock = 2_147_483_647;
+
+const twoDecimals = (v: number) => Math.abs(v * 100 - Math.round(v * 100)) < 1e-6;
+
+/** A change to a book (PATCH /books/:id): validated the same by the frontend and by the catalog that applies it. */
+export const bookChangeBody = z
+  .strictObject({
+    price: z
+      .number()
+      .min(0.01, 'must be at least 0.01')
+      .max(1_000_000_000)
+      .refine(twoDecimals, 'at most two decimals')
+      .optional(),
+    quantity: z.number().int().min(0).max(maxStock, `must be at most ${maxStock}`).optional(),
+    quantityDelta: z.number().int().min(-maxStock).max(maxStock, `must be at most ${maxStock}`).optional(),
+  })
+  .refine((b) => Object.keys(b).length > 0, 'give at least one of price, quantity, quantityDelta')
+  .refine(
+    (b) => b.quantity === undefined || b.quantityDelta === undefined,
+    'give quantity or quantityDelta, not both',
+  );

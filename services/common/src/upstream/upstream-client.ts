@@ -127,7 +127,9 @@ export class UpstreamClient {
     }
     // The upstream's own 503 (e.g. primary_unavailable) is an answer worth passing on if no one did better.
     if (lastAnswer) return uncertain ? { ...lastAnswer, uncertain } : lastAnswer;
-    throw new AppError(503, 'upstream_unavailable', `${this.opts.name} is unavailable (${lastProblem})`);
+    // Pod addresses go to the log, not to the client.
+    this.opts.log.warn({ upstream: this.opts.name, problem: lastProblem }, 'no endpoint answered');
+    throw new AppError(503, 'upstream_unavailable', `${this.opts.name} is unavailable; retry later`);
   }
 
   private attemptTimeout(deadline: Deadline | undefined, lastChance: boolean): number {
