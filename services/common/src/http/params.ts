@@ -14,7 +14,9 @@ export const topicText = z
   .trim()
   .min(1, 'must not be empty')
   .max(200)
-  .regex(/^[^\u0000-\u001f\u007f]*$/, 'must not contain control characters');
+  .refine((t) => ![...t].some((c) => c.charCodeAt(0) < 0x20 || c.charCodeAt(0) === 0x7f), {
+    error: 'must not contain control characters',
+  });
 
 /** The largest stock the `quantity integer` column holds. */
 export const maxStock = 2_147_483_647;
