@@ -29,17 +29,8 @@ export class Deadline {
     return Math.max(0, Math.floor(this.at - performance.now()));
   }
 
-  get expired(): boolean {
-    return this.remainingMs === 0;
-  }
-
   /** This deadline moved `ms` earlier: what is left once `ms` are kept back for later steps. */
   less(ms: number): Deadline {
     return new Deadline(this.at - ms);
-  }
-
-  /** The earlier of this deadline and `ms` from now. */
-  within(ms: number): Deadline {
-    return new Deadline(Math.min(this.at, performance.now() + ms));
   }
 }
