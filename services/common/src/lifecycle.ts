@@ -1,7 +1,7 @@
 // Process lifecycle shared by every service's main.ts: listen, log where, and on SIGTERM/SIGINT stop accepting,
 // drain in-flight requests (bounded), then release resources (pools, timers) and exit.
 import { once } from 'node:events';
-import type { Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type Koa from 'koa';
 import type { Logger } from './logger';
 import { shutdownTelemetry } from './telemetry/start';
@@ -23,7 +23,13 @@ export interface ListenOptions {
 }
 
 export async function listen(opts: ListenOptions): Promise<RunningService> {
-  const server = opts.app.listen(opts.port, opts.host);
+  // A client that trickles its headers or body (slowloris) is cut off: headers within 10 s, the whole request
+  // within 30 s, checked every second (Node's default keeps such sockets 300 s, checked every 30 s).
+  const server = createServer(
+    { headersTimeout: 10_000, requestTimeout: 30_000, connectionsCheckingInterval: 1_000 },
+    opts.app.callback(),
+  );
+  server.listen(opts.port, opts.host);
   server.keepAliveTimeout = 65_000; // outlive typical load-balancer idle timeouts
   await once(server, 'listening');
   const address = server.address();

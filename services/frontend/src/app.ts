@@ -1,6 +1,13 @@
 // Builds the frontend's Koa app from its dependencies; main.ts owns listening, connections and shutdown.
 import { join } from 'node:path';
-import { TestGate, createBaseApp, mount, type Logger, type UpstreamClient } from '@bazar/common';
+import {
+  TestGate,
+  createBaseApp,
+  mount,
+  requireBearer,
+  type Logger,
+  type UpstreamClient,
+} from '@bazar/common';
 import serve from 'koa-static';
 import { booksRouter } from './api/books.routes';
 import { internalRouter } from './api/internal.routes';
@@ -55,6 +62,14 @@ export function createApp(deps: FrontendDeps): FrontendApp {
     bodyLimit: deps.bodyLimit,
     deadlineMs: deps.requestDeadlineMs,
     deadlineFromCaller: false, // a public client does not set our budget
+    sameOriginWrites: true,
+    // The admin's and the catalog pods' tokens are checked before a body is read.
+    guard: async (ctx, next) => {
+      if (ctx.path.startsWith('/internal/')) return requireBearer(deps.internalToken)(ctx, next);
+      if (ctx.method === 'PATCH' && ctx.path.startsWith('/books/'))
+        return requireBearer(deps.adminToken)(ctx, next);
+      return next();
+    },
     ready: async () =>
       deps.catalog.endpoints().length > 0 && deps.orders.endpoints().length > 0 && (await deps.store.ping()),
   });

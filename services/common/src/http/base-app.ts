@@ -21,6 +21,36 @@ export interface BaseAppOptions {
   deadlineMs: number;
   /** Internal services take their caller's X-Bazar-Deadline-Ms; the public frontend sets its own. */
   deadlineFromCaller: boolean;
+  /** Runs before the body is read (token checks), so a request without credentials is 401 whatever its body. */
+  guard?: Koa.Middleware;
+  /** Refuse state-changing requests from another site (the public frontend: CSRF). */
+  sameOriginWrites?: boolean;
+}
+
+const changesState = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+
+/**
+ * A browser names the site a request comes from (`Sec-Fetch-Site`, `Origin`); a state-changing request from
+ * another site is 403, so no page elsewhere can make a visitor buy. Clients that are not browsers send neither.
+ */
+function sameOriginWrites(): Koa.Middleware {
+  return async (ctx, next) => {
+    if (changesState.has(ctx.method)) {
+      const fetchSite = ctx.get('sec-fetch-site');
+      const origin = ctx.get('origin');
+      let foreign = fetchSite === 'cross-site' || fetchSite === 'same-site';
+      if (origin) {
+        try {
+          foreign ||= new URL(origin).host !== ctx.host;
+        } catch {
+          foreign = true; // "null" or garbage: not this site
+        }
+      }
+      if (foreign)
+        throw new AppError(403, 'cross_site_request', 'state-changing requests must come from this site');
+    }
+    await next();
+  };
 }
 
 declare module 'koa' {
@@ -50,6 +80,13 @@ export function createBaseApp(opts: BaseAppOptions): Koa {
     const sent = opts.deadlineFromCaller ? ctx.get(deadlineHeader) || undefined : undefined;
     ctx.state.deadline = Deadline.fromHeader(sent, opts.deadlineMs);
     ctx.set('X-Served-By', opts.servedBy);
+    await next();
+  });
+  // Who may ask is settled before anything of the body is read: a request without its token is 401, whatever it
+  // sends; one from another site may not change anything.
+  if (opts.sameOriginWrites) app.use(sameOriginWrites());
+  if (opts.guard) app.use(opts.guard);
+  app.use(async (ctx, next) => {
     // hasBody also sees chunked bodies, which carry no Content-Length; an explicit length of 0 is no body.
     const sendsBody = hasBody(ctx.req) && ctx.request.length !== 0;
     if (methodsWithBody.has(ctx.method) && sendsBody && !ctx.is('application/json')) {

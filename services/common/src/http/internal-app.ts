@@ -25,6 +25,11 @@ export function createInternalApp(opts: InternalAppOptions): Koa {
     bodyLimit: opts.bodyLimit,
     deadlineMs: opts.deadlineMs,
     deadlineFromCaller: true,
+    // Every route but the probes and /metrics needs the internal token, checked before the body is read.
+    guard: async (ctx, next) => {
+      if (['/healthz', '/readyz', '/metrics'].includes(ctx.path)) return next();
+      return requireBearer(opts.internalToken)(ctx, next);
+    },
     ready: () => opts.db.readPrimary(async (q) => (await q.query('SELECT 1')).rowCount === 1),
   });
   const internal = new Router();
