@@ -37,6 +37,23 @@ const independentCases: Case[] = [
   { name: 'non-numeric book id', method: 'GET', path: '/info/abc', status: 400, code: 'invalid_input' },
   { name: 'unknown book', method: 'GET', path: '/info/424242', status: 404, code: 'not_found' },
   { name: 'blank topic', method: 'GET', path: '/search/%20%20', status: 400, code: 'invalid_input' },
+  {
+    name: 'update from another site',
+    method: 'PATCH',
+    path: '/books/1',
+    admin: true,
+    opts: { body: { price: 3 }, headers: { origin: 'null' } },
+    status: 403,
+    code: 'cross_site_request',
+  },
+  {
+    name: 'purchase from another site',
+    method: 'POST',
+    path: '/purchase/1',
+    opts: { headers: { origin: 'http://evil.example' } },
+    status: 403,
+    code: 'cross_site_request',
+  },
   { name: 'limit 0', method: 'GET', path: '/search/x?limit=0', status: 400, code: 'invalid_input' },
   { name: 'limit 501', method: 'GET', path: '/orders?limit=501', status: 400, code: 'invalid_input' },
   {

@@ -384,6 +384,9 @@ const paths: Record<string, PathItemObject> = {
         }),
         '400': failure('`invalid_input` (bad id), `invalid_idempotency_key` or `invalid_json`.'),
         '404': failure('`not_found`: no such book.'),
+        '403': failure(
+          '`cross_site_request`: sent from another site (`Origin`, `Sec-Fetch-Site`); nothing bought.',
+        ),
         '409': failure('`out_of_stock`, or `idempotency_conflict` (the key already bought another book).'),
         ...bodyErrors,
         '503': failure(
@@ -413,6 +416,9 @@ const paths: Record<string, PathItemObject> = {
       responses: {
         '200': ok('The updated book.', schema('Book')),
         '400': failure('`invalid_input` (bad id or body) or `invalid_json`.'),
+        '403': failure(
+          '`cross_site_request`: sent from another site (`Origin`, `Sec-Fetch-Site`); nothing changed.',
+        ),
         '401': failure('`unauthorized`: missing or wrong admin token.', {
           'WWW-Authenticate': ref('headers', 'WwwAuthenticate'),
         }),
