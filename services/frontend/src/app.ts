@@ -46,6 +46,8 @@ export interface FrontendApp {
 }
 
 export function createApp(deps: FrontendDeps): FrontendApp {
+  const needsInternalToken = requireBearer(deps.internalToken);
+  const needsAdminToken = requireBearer(deps.adminToken);
   const catalog = new CatalogGateway(deps.catalog);
   const lease: CacheLease = new CacheLease({
     writers: () => catalog.writers(),
@@ -63,20 +65,19 @@ export function createApp(deps: FrontendDeps): FrontendApp {
     deadlineMs: deps.requestDeadlineMs,
     deadlineFromCaller: false, // a public client does not set our budget
     sameOriginWrites: true,
-    // The admin's and the catalog pods' tokens are checked before a body is read.
+    // The one place the admin's and the catalog pods' tokens are checked, before a body is read.
     guard: async (ctx, next) => {
-      if (ctx.path.startsWith('/internal/')) return requireBearer(deps.internalToken)(ctx, next);
-      if (ctx.method === 'PATCH' && ctx.path.startsWith('/books/'))
-        return requireBearer(deps.adminToken)(ctx, next);
+      if (ctx.path.startsWith('/internal/')) return needsInternalToken(ctx, next);
+      if (ctx.method === 'PATCH' && ctx.path.startsWith('/books/')) return needsAdminToken(ctx, next);
       return next();
     },
     ready: async () =>
       deps.catalog.endpoints().length > 0 && deps.orders.endpoints().length > 0 && (await deps.store.ping()),
   });
-  mount(app, booksRouter(storefront, deps.adminToken));
+  mount(app, booksRouter(storefront));
   mount(app, ordersRouter(storefront));
   const gates = deps.gate ? { fill: deps.gate, deaf: new TestGate() } : undefined;
-  mount(app, internalRouter(cache, deps.internalToken, gates));
+  mount(app, internalRouter(cache, gates));
   registerCacheMetrics(cache, deps.store);
   mount(app, opsRouter({ ...deps, cache }));
   // The storefront: static files, no build step; index.html at `/`.

@@ -19,6 +19,7 @@ export interface InternalAppOptions {
 }
 
 export function createInternalApp(opts: InternalAppOptions): Koa {
+  const needsToken = requireBearer(opts.internalToken);
   const app = createBaseApp({
     log: opts.log,
     servedBy: opts.podName,
@@ -28,12 +29,11 @@ export function createInternalApp(opts: InternalAppOptions): Koa {
     // Every route but the probes and /metrics needs the internal token, checked before the body is read.
     guard: async (ctx, next) => {
       if (['/healthz', '/readyz', '/metrics'].includes(ctx.path)) return next();
-      return requireBearer(opts.internalToken)(ctx, next);
+      return needsToken(ctx, next);
     },
     ready: () => opts.db.readPrimary(async (q) => (await q.query('SELECT 1')).rowCount === 1),
   });
   const internal = new Router();
-  internal.use(requireBearer(opts.internalToken));
   for (const r of [...opts.routers, replicationRouter(opts.db)]) internal.use(r.routes());
   mount(app, internal);
   return app;

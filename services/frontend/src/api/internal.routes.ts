@@ -1,7 +1,7 @@
 // Internal endpoints of a frontend pod (internal token): cache invalidations pushed by catalog pods, and, only
 // with TEST_HOOKS=true, the fill gate tests use to stage a slow miss.
 import Router from '@koa/router';
-import { parseInput, requireBearer, testGateRouter, type TestGate } from '@bazar/common';
+import { parseInput, testGateRouter, type TestGate } from '@bazar/common';
 import { z } from 'zod';
 import type { BookCache } from '../domain/book-cache';
 
@@ -24,9 +24,9 @@ export interface FrontendTestGates {
   deaf: TestGate;
 }
 
-export function internalRouter(cache: BookCache, token: string, gates?: FrontendTestGates): Router {
+export function internalRouter(cache: BookCache, gates?: FrontendTestGates): Router {
+  // Behind the internal token, checked before the body is read (app.ts guard).
   const router = new Router({ prefix: '/internal' });
-  router.use(requireBearer(token));
 
   // A write to a book is about to commit: stop serving and filling it from the cache until its invalidation.
   router.post('/writes', (ctx) => {

@@ -79,8 +79,10 @@ export class BookCache {
   ): Promise<CacheResult<T>> {
     const key = bookKey(id);
     const inFlight = this.writing.has(id);
-    const usable = !inFlight && this.lease.valid();
+    const leased = this.lease.valid();
+    const usable = !inFlight && leased;
     const cached = usable ? ((await this.store.keyv.get(key)) as T | undefined) : undefined;
+    // Checked again after the store's read: the lease may have lapsed (and the cache been wiped) meanwhile.
     const hit = cached !== undefined && cached.version >= this.tombstone(id) && this.lease.valid();
     annotate({ 'bazar.cache.key': key, 'bazar.cache.hit': hit, 'bazar.book.version': cached?.version });
     if (cached && hit) {
@@ -88,7 +90,7 @@ export class BookCache {
       return { value: cached, hit: true };
     }
     this.counters.misses++;
-    annotate({ 'bazar.cache.write_in_flight': inFlight, 'bazar.cache.leased': this.lease.valid() });
+    annotate({ 'bazar.cache.write_in_flight': inFlight, 'bazar.cache.leased': leased });
     // A write in flight: every pod reads the primary until its new version comes, and nobody fills.
     if (inFlight) return { value: await load(true), hit: false };
     const epoch = this.lease.epoch;

@@ -34,7 +34,7 @@ export class CatalogGateway {
 
   /** The catalog pods' URLs: every one must grant this pod a cache lease. */
   writers(): string[] {
-    return this.client.endpoints().map((e) => e.url);
+    return this.client.urls();
   }
 
   search(topic: string, limit: number, cursor?: string): Promise<Served<Page<BookSummary>>> {
