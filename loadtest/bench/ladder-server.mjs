@@ -51,8 +51,7 @@ function chain(app) {
   });
   app.use(bodyParser({ enableTypes: ['json'], jsonLimit: '64kb', jsonStrict: true }));
   const health = new Router();
-  for (const path of ['/healthz', '/readyz', '/metrics'])
-    health.get(path, (ctx) => (ctx.body = { status: 'ok' }));
+  for (const path of ['/healthz', '/readyz']) health.get(path, (ctx) => (ctx.body = { status: 'ok' }));
   app.use(health.routes());
 }
 

@@ -18,6 +18,7 @@ export async function extraFrontend(topo, name, env, logDir) {
     name,
     entry: frontendEntry,
     port: await freePort(),
+    metricsPort: await freePort(),
     env: { ...topo.envFor('frontend', name), ...env },
     logFile: logDir ? join(logDir, `${name}.log`) : undefined,
   });

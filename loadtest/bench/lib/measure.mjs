@@ -44,9 +44,9 @@ export async function cacheHitPeak(ctx) {
 export async function cacheHitAtRate(ctx, rate) {
   const run = (origin) =>
     withCpu(ctx, () => openLoop({ origin, path: '/info/1', rate, durationS: ctx.plan.halfS }));
-  const before = await scrapeRuntime(ctx.fe);
+  const before = await scrapeRuntime(ctx.fePod.metricsUrl);
   const frontend = await run(ctx.fe);
-  frontend.runtime = runtimeBetween(before, await scrapeRuntime(ctx.fe));
+  frontend.runtime = runtimeBetween(before, await scrapeRuntime(ctx.fePod.metricsUrl));
   const { gc, eventLoopDelayMs: eld } = frontend.runtime;
   ctx.log(`    frontend at ${perSecond(rate)}: ${describeFixed(frontend)}, ${frontend.hits} hits`);
   ctx.log(
@@ -179,7 +179,11 @@ export async function missPathFill(ctx, count) {
 export async function frontendMemory(ctx, settleMs = 2_000) {
   await sleep(settleMs);
   const stats = (await callJson('GET', `${ctx.fe}/cache/stats`)).body;
-  return { entries: stats.entries, ...(await residentMiB(ctx.fePod.pid)), ...(await heapMiB(ctx.fe)) };
+  return {
+    entries: stats.entries,
+    ...(await residentMiB(ctx.fePod.pid)),
+    ...(await heapMiB(ctx.fePod.metricsUrl)),
+  };
 }
 
 /**
@@ -196,7 +200,11 @@ export async function cappedHeapMemory(ctx, pod, flags) {
   });
   await sleep(2_000);
   const stats = (await callJson('GET', `${pod.url}/cache/stats`)).body;
-  const memory = { entries: stats.entries, ...(await residentMiB(pod.pid)), ...(await heapMiB(pod.url)) };
+  const memory = {
+    entries: stats.entries,
+    ...(await residentMiB(pod.pid)),
+    ...(await heapMiB(pod.metricsUrl)),
+  };
   ctx.log(
     `    with NODE_OPTIONS=${flags}: RSS ${memory.rss.toFixed(0)} MiB with ${memory.entries.toLocaleString('en')} ` +
       `entries (heap used ${memory.heapUsed.toFixed(0)} MiB of ${memory.heapTotal.toFixed(0)}); the fill ran at ${perSecond(fill.rps)}`,

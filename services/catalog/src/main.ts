@@ -66,6 +66,7 @@ runMain('catalog', async () => {
     app,
     host: cfg.host,
     port: cfg.port,
+    metricsPort: cfg.metricsPort,
     log,
     drainMs: cfg.drainMs,
     onClose: async () => {

@@ -47,6 +47,11 @@ export const env = {
   requiredString: () => z.string({ error: 'is required' }).min(1),
   secret: () => z.string({ error: 'is required' }).min(16, 'must be at least 16 characters'),
   url: () => z.url({ error: 'must be a URL' }),
+  flag: (def: boolean) =>
+    z
+      .enum(['true', 'false'])
+      .default(def ? 'true' : 'false')
+      .transform((v) => v === 'true'),
   list: (def: string[] = []) =>
     z
       .string()

@@ -4,11 +4,13 @@ import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import type Koa from 'koa';
 import type { Logger } from './logger';
+import { metricsRegistry } from './metrics';
 import { shutdownTelemetry } from './telemetry/start';
 
 export interface RunningService {
   server: Server;
   port: number;
+  metricsPort: number;
   close(): Promise<void>;
 }
 
@@ -16,6 +18,8 @@ export interface ListenOptions {
   app: Koa;
   host: string;
   port: number;
+  /** Where GET /metrics is served (METRICS_PORT), apart from the API so that it need not be reachable by clients. */
+  metricsPort: number;
   log: Logger;
   drainMs: number;
   /** Called after the server stopped accepting and drained: close pools, stop monitors. */
@@ -29,12 +33,11 @@ export async function listen(opts: ListenOptions): Promise<RunningService> {
     { headersTimeout: 10_000, requestTimeout: 30_000, connectionsCheckingInterval: 1_000 },
     opts.app.callback(),
   );
-  server.listen(opts.port, opts.host);
   server.keepAliveTimeout = 65_000; // outlive typical load-balancer idle timeouts
-  await once(server, 'listening');
-  const address = server.address();
-  const port = typeof address === 'object' && address ? address.port : opts.port;
-  opts.log.info({ host: opts.host, port }, 'listening');
+  const port = await bind(server, opts.port, opts.host);
+  const metrics = metricsServer();
+  const metricsPort = await bind(metrics, opts.metricsPort, opts.host);
+  opts.log.info({ host: opts.host, port, metricsPort }, 'listening');
 
   let closing: Promise<void> | undefined;
   const close = () =>
@@ -45,11 +48,47 @@ export async function listen(opts: ListenOptions): Promise<RunningService> {
       const timer = setTimeout(() => server.closeAllConnections(), opts.drainMs);
       await drained;
       clearTimeout(timer);
+      metrics.closeAllConnections();
+      await new Promise<void>((resolve) => metrics.close(() => resolve()));
       await opts.onClose();
       await shutdownTelemetry(); // flush the last spans
       opts.log.info('stopped');
     })());
-  return { server, port, close };
+  return { server, port, metricsPort, close };
+}
+
+async function bind(server: Server, port: number, host: string): Promise<number> {
+  server.listen(port, host);
+  await once(server, 'listening');
+  const address = server.address();
+  return typeof address === 'object' && address ? address.port : port;
+}
+
+/** Prometheus text at GET /metrics and nothing else; scrapers reach this port, clients do not. */
+function metricsServer(): Server {
+  return createServer({ headersTimeout: 10_000, requestTimeout: 30_000 }, (req, res) => {
+    const path = (req.url ?? '').split('?')[0];
+    if (path !== '/metrics') {
+      res.writeHead(404, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ error: { code: 'not_found', message: 'only /metrics is served here' } }));
+      return;
+    }
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      res.writeHead(405, { allow: 'GET, HEAD', 'content-type': 'application/json' });
+      res.end(JSON.stringify({ error: { code: 'method_not_allowed', message: 'GET /metrics' } }));
+      return;
+    }
+    metricsRegistry.metrics().then(
+      (text) => {
+        res.writeHead(200, { 'content-type': metricsRegistry.contentType });
+        res.end(req.method === 'HEAD' ? undefined : text);
+      },
+      (err: Error) => {
+        res.writeHead(500, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ error: { code: 'internal', message: err.message } }));
+      },
+    );
+  });
 }
 
 /** Runs `start` and wires termination signals; a failed start exits the process with status 1. */

@@ -5,6 +5,12 @@ import { z } from 'zod';
 
 export const serviceSettings = {
   host: setting('HOST', env.string('0.0.0.0'), 'address to listen on'),
+  metricsPort: setting(
+    'METRICS_PORT',
+    env.port(9464),
+    'port of GET /metrics (Prometheus text), apart from the API port so that only scrapers need reach it; 0: any ' +
+      'free port (logged)',
+  ),
   logLevel: setting('LOG_LEVEL', env.logLevel(), 'pino log level'),
   podName: setting(
     'POD_NAME',
@@ -21,10 +27,7 @@ export const serviceSettings = {
   ),
   testHooks: setting(
     'TEST_HOOKS',
-    z
-      .enum(['true', 'false'])
-      .default('false')
-      .transform((v) => v === 'true'),
+    env.flag(false),
     'expose the test gates tests use to stage races and crashes (frontend: cache fills; order: after the ' +
       'reservation); never in production',
   ),

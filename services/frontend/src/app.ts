@@ -10,6 +10,8 @@ import {
 } from '@bazar/common';
 import serve from 'koa-static';
 import { booksRouter } from './api/books.routes';
+import { CustomerSessions } from './api/customer-session';
+import type { RateLimits } from './api/rate-limits';
 import { internalRouter } from './api/internal.routes';
 import { opsRouter } from './api/ops.routes';
 import { ordersRouter } from './api/orders.routes';
@@ -29,6 +31,12 @@ export interface FrontendDeps {
   requestDeadlineMs: number;
   adminToken: string;
   internalToken: string;
+  /** Signs the customer session cookie (CUSTOMER_SECRET). */
+  customerSecret: string;
+  customerCookieSecure: boolean;
+  rateLimits: RateLimits;
+  /** Proxies in front whose X-Forwarded-* headers are trusted (TRUST_PROXY_HOPS); 0: none. */
+  trustProxyHops: number;
   store: CacheStore;
   catalog: UpstreamClient;
   orders: UpstreamClient;
@@ -65,17 +73,25 @@ export function createApp(deps: FrontendDeps): FrontendApp {
     deadlineMs: deps.requestDeadlineMs,
     deadlineFromCaller: false, // a public client does not set our budget
     sameOriginWrites: true,
-    // The one place the admin's and the catalog pods' tokens are checked, before a body is read.
+    // The one place the rate limits are counted and the admin's and the catalog pods' tokens are checked, before
+    // a body is read.
     guard: async (ctx, next) => {
+      await deps.rateLimits.check(ctx);
       if (ctx.path.startsWith('/internal/')) return needsInternalToken(ctx, next);
       if (ctx.method === 'PATCH' && ctx.path.startsWith('/books/')) return needsAdminToken(ctx, next);
+      if (ctx.path === '/replicas') return needsAdminToken(ctx, next); // names every pod and its address
       return next();
     },
     ready: async () =>
       deps.catalog.endpoints().length > 0 && deps.orders.endpoints().length > 0 && (await deps.store.ping()),
   });
   mount(app, booksRouter(storefront));
-  mount(app, ordersRouter(storefront));
+  app.keys = [deps.customerSecret];
+  if (deps.trustProxyHops > 0) {
+    app.proxy = true;
+    app.maxIpsCount = deps.trustProxyHops;
+  }
+  mount(app, ordersRouter(storefront, new CustomerSessions(deps.adminToken, deps.customerCookieSecure)));
   const gates = deps.gate ? { fill: deps.gate, deaf: new TestGate() } : undefined;
   mount(app, internalRouter(cache, gates));
   registerCacheMetrics(cache, deps.store);

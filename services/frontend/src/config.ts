@@ -5,7 +5,21 @@ import { z } from 'zod';
 export const frontendSettings = {
   port: setting('PORT', env.port(8080), 'HTTP port of the public API'),
   ...serviceSettings,
-  adminToken: setting('ADMIN_TOKEN', env.secret(), 'bearer token required by PATCH /books/:id'),
+  adminToken: setting(
+    'ADMIN_TOKEN',
+    env.secret(),
+    'bearer token required by PATCH /books/:id and /replicas; with it, /orders lists every order',
+  ),
+  customerSecret: setting(
+    'CUSTOMER_SECRET',
+    env.secret(),
+    'key that signs the customer session cookie (every frontend pod of a release must have the same)',
+  ),
+  customerCookieSecure: setting(
+    'CUSTOMER_COOKIE_SECURE',
+    env.flag(false),
+    'mark the customer cookie Secure (set it when shoppers reach Bazar over HTTPS, e.g. through a TLS ingress)',
+  ),
   ...upstreamSettings('CATALOG', 7001),
   ...upstreamSettings('ORDER', 7002),
   upstreamTimeoutMs: setting(
@@ -35,7 +49,29 @@ export const frontendSettings = {
     env.int(400, 20),
     'how often this pod asks every catalog pod for its cache lease (keep it well under CACHE_LEASE_MS)',
   ),
-  redisUrl: setting('REDIS_URL', env.url().optional(), 'redis:// URL, required with CACHE_STORE=redis'),
+  redisUrl: setting(
+    'REDIS_URL',
+    env.url().optional(),
+    'redis:// URL (with the password: redis://:PASSWORD@host:6379), required with CACHE_STORE=redis',
+  ),
+  rateLimitRequests: setting(
+    'RATE_LIMIT_REQUESTS',
+    env.int(600),
+    'public requests one client (address) may send per RATE_LIMIT_WINDOW_S, shared through Redis when it is the ' +
+      'cache store; 0: no limit',
+  ),
+  rateLimitPurchases: setting(
+    'RATE_LIMIT_PURCHASES',
+    env.int(20),
+    'purchases one client may send per RATE_LIMIT_WINDOW_S; 0: no limit',
+  ),
+  rateLimitWindowS: setting('RATE_LIMIT_WINDOW_S', env.int(10, 1), 'window of the rate limits, in seconds'),
+  trustProxyHops: setting(
+    'TRUST_PROXY_HOPS',
+    env.int(0),
+    'proxies in front of the pods (an ingress) whose X-Forwarded-For / -Host / -Proto are trusted: the client ' +
+      'address the rate limits count is the one they saw; 0: the TCP peer',
+  ),
 };
 
 export type FrontendConfig = ConfigOf<typeof frontendSettings>;

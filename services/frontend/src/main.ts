@@ -2,6 +2,7 @@
 // Must stay the first import: tracing instruments only modules loaded after it.
 import '@bazar/common/telemetry';
 import { TestGate, UpstreamClient, createEndpointSource, createLogger, listen, runMain } from '@bazar/common';
+import { RateLimits } from './api/rate-limits';
 import { createApp } from './app';
 import { loadFrontendConfig } from './config';
 import { createCacheStore } from './domain/cache-store';
@@ -28,6 +29,13 @@ runMain('frontend', async () => {
   };
   const catalog = await upstream('catalog');
   const orders = await upstream('order');
+  const rateLimits = new RateLimits({
+    requests: cfg.rateLimitRequests,
+    purchases: cfg.rateLimitPurchases,
+    windowS: cfg.rateLimitWindowS,
+    redisUrl: cfg.cacheStore === 'redis' ? cfg.redisUrl : undefined,
+    log,
+  });
   if (cfg.testHooks) log.warn('TEST_HOOKS is on: the fill gate is exposed');
   const { app, lease } = createApp({
     log,
@@ -35,6 +43,10 @@ runMain('frontend', async () => {
     bodyLimit: cfg.bodyLimit,
     requestDeadlineMs: cfg.requestDeadlineMs,
     adminToken: cfg.adminToken,
+    customerSecret: cfg.customerSecret,
+    customerCookieSecure: cfg.customerCookieSecure,
+    rateLimits,
+    trustProxyHops: cfg.trustProxyHops,
     internalToken: cfg.internalToken,
     store,
     catalog,
@@ -48,12 +60,13 @@ runMain('frontend', async () => {
     app,
     host: cfg.host,
     port: cfg.port,
+    metricsPort: cfg.metricsPort,
     log,
     drainMs: cfg.drainMs,
     onClose: async () => {
       lease.stop();
       await Promise.all([catalog.close(), orders.close()]);
-      await store.close();
+      await Promise.all([store.close(), rateLimits.close()]);
     },
   });
 });

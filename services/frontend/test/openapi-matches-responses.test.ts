@@ -31,8 +31,30 @@ const fiveMegabytes = JSON.stringify({ price: 1, pad: 'x'.repeat(5 * 1024 * 1024
 const independentCases: Case[] = [
   { name: 'liveness', method: 'GET', path: '/healthz', status: 200 },
   { name: 'readiness', method: 'GET', path: '/readyz', status: 200 },
-  { name: 'metrics', method: 'GET', path: '/metrics', status: 200 },
-  { name: 'replicas', method: 'GET', path: '/replicas', status: 200 },
+  { name: 'replicas', method: 'GET', path: '/replicas', status: 200, admin: true },
+  {
+    name: 'replicas without the admin token',
+    method: 'GET',
+    path: '/replicas',
+    status: 401,
+    code: 'unauthorized',
+  },
+  {
+    name: 'orders with a token that is not the admin’s',
+    method: 'GET',
+    path: '/orders',
+    opts: { token: 'not-the-admin-token' },
+    status: 401,
+    code: 'unauthorized',
+  },
+  {
+    name: 'an order with a token that is not the admin’s',
+    method: 'GET',
+    path: '/orders/00000000-0000-4000-8000-000000000000',
+    opts: { token: 'not-the-admin-token' },
+    status: 401,
+    code: 'unauthorized',
+  },
   { name: 'unknown topic', method: 'GET', path: '/search/no%20such%20topic', status: 200 },
   { name: 'non-numeric book id', method: 'GET', path: '/info/abc', status: 400, code: 'invalid_input' },
   { name: 'unknown book', method: 'GET', path: '/info/424242', status: 404, code: 'not_found' },
@@ -215,7 +237,11 @@ describe('the OpenAPI document matches what the frontend answers', function () {
   this.timeout(120_000);
   const contract = new OpenApiContract(openApiDocument);
   let topo: BazarTopology;
-  const fe = () => topo.frontends[0]!.url;
+  /** One shopper's session cookie: purchases and order history are theirs. */
+  let shopper: string;
+  /** The pod under test; the last test moves to frontend-1, whose rate limit is one request. */
+  let pod = 0;
+  const fe = () => topo.frontends[pod]!.url;
 
   /** Calls the frontend, expects `want`, and checks request and response against the document. */
   async function exchange(
@@ -243,7 +269,13 @@ describe('the OpenAPI document matches what the frontend answers', function () {
   }
 
   before(async () => {
-    topo = await BazarTopology.start({ frontends: 1, catalogs: 1, orders: 1 });
+    topo = await BazarTopology.start({
+      frontends: 2,
+      catalogs: 1,
+      orders: 1,
+      frontendEnvAt: (i) => (i === 1 ? { RATE_LIMIT_REQUESTS: '1', RATE_LIMIT_WINDOW_S: '3600' } : undefined),
+    });
+    shopper = topo.customer();
   });
   after(async () => {
     await topo?.stop();
@@ -293,25 +325,30 @@ describe('the OpenAPI document matches what the frontend answers', function () {
   });
 
   it('purchases: 201, then 200 for a replay of the key, 409 for the key on another book', async () => {
-    const key = { headers: { 'Idempotency-Key': `contract-${uuid()}` } };
+    const key = { headers: { 'Idempotency-Key': `contract-${uuid()}`, cookie: shopper } };
     const first = await exchange('POST', '/purchase/2', { status: 201 }, key);
     assert.equal(first.headers.get('idempotency-key'), key.headers['Idempotency-Key']);
     const replay = await exchange('POST', '/purchase/2', { status: 200 }, key);
     assert.deepEqual(replay.body, first.body);
     await exchange('POST', '/purchase/4', { status: 409, code: 'idempotency_conflict' }, key);
-    const keyless = await exchange('POST', '/purchase/6', { status: 201 });
+    const keyless = await exchange('POST', '/purchase/6', { status: 201 }, { headers: { cookie: shopper } });
     assert.ok(keyless.headers.get('idempotency-key'));
   });
 
   it('orders: a page newest first, the next page, and one order', async () => {
-    const page = await exchange('GET', '/orders?limit=1', { status: 200 });
+    const mine = { headers: { cookie: shopper } };
+    const page = await exchange('GET', '/orders?limit=1', { status: 200 }, mine);
     assert.equal(page.body.items.length, 1);
-    const next = await exchange('GET', `/orders?limit=1&cursor=${encodeURIComponent(page.body.nextCursor)}`, {
-      status: 200,
-    });
+    const next = await exchange(
+      'GET',
+      `/orders?limit=1&cursor=${encodeURIComponent(page.body.nextCursor)}`,
+      { status: 200 },
+      mine,
+    );
     assert.ok(next.body.items[0].createdAt <= page.body.items[0].createdAt);
-    await exchange('GET', `/orders/${page.body.items[0].orderId}`, { status: 200 });
-    await exchange('GET', '/orders', { status: 200 });
+    await exchange('GET', `/orders/${page.body.items[0].orderId}`, { status: 200 }, mine);
+    await exchange('GET', '/orders', { status: 200 }, { token: topo.adminToken });
+    await exchange('GET', '/orders', { status: 200 }); // a visitor without a session: no orders
   });
 
   it('admin updates; an emptied book is out of stock; stock cannot go below zero', async () => {
@@ -338,13 +375,36 @@ describe('the OpenAPI document matches what the frontend answers', function () {
     await Promise.all([topo.orders[0]!.kill(), topo.catalogs[0]!.kill()]);
     const unavailable = { status: 503, code: 'upstream_unavailable' };
     await exchange('POST', '/purchase/1', unavailable);
-    await exchange('GET', '/orders', unavailable);
-    await exchange('GET', `/orders/${uuid()}`, unavailable);
+    await exchange('GET', '/orders', unavailable, { headers: { cookie: shopper } });
+    await exchange('GET', `/orders/${uuid()}`, unavailable, { headers: { cookie: shopper } });
     await exchange('GET', '/info/7', unavailable);
     await exchange('GET', '/search/nothing%20cached', unavailable);
     await exchange('PATCH', '/books/1', unavailable, { token: topo.adminToken, body: { price: 10 } });
-    const replicas = await exchange('GET', '/replicas', { status: 200 });
+    const replicas = await exchange('GET', '/replicas', { status: 200 }, { token: topo.adminToken });
     assert.equal(replicas.body.catalog[0].healthy, false);
+  });
+
+  it('every operation but the probes answers 429 with Retry-After once the client is over its limit', async () => {
+    pod = 1;
+    await exchange('GET', '/healthz', { status: 200 }); // probes never count
+    await exchange('GET', '/cache/stats', { status: 200 }); // the one request the limit allows
+    const limited = { status: 429, code: 'rate_limited' };
+    const admin = { token: topo.adminToken, body: { price: 10 } };
+    for (const [method, path, opts] of [
+      ['GET', '/search/distributed%20systems', {}],
+      ['GET', '/info/1', {}],
+      ['POST', '/purchase/1', { headers: { cookie: shopper } }],
+      ['PATCH', '/books/1', admin],
+      ['GET', '/orders', { headers: { cookie: shopper } }],
+      ['GET', `/orders/${uuid()}`, { headers: { cookie: shopper } }],
+      ['GET', '/cache/stats', {}],
+      ['GET', '/replicas', { token: topo.adminToken }],
+      ['GET', '/openapi.json', {}],
+    ] as [string, string, CallOptions][]) {
+      const res = await exchange(method, path, limited, opts);
+      assert.ok(Number(res.headers.get('retry-after')) > 0, `${method} ${path}: Retry-After`);
+    }
+    await exchange('GET', '/readyz', { status: 200 });
   });
 
   it('every documented operation and answer was seen, except those that cannot be provoked here', () => {

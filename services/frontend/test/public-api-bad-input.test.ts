@@ -208,13 +208,14 @@ const cases: Case[] = [
     code: 'invalid_input',
   },
   {
+    // A valid change that the current stock makes impossible: 409 like a stock below zero, with the limit named.
     name: 'a delta that would overflow the stock',
     method: 'PATCH',
     path: '/books/1',
     admin: true,
     opts: { body: { quantityDelta: 2_147_483_647 } },
-    status: 400,
-    code: 'invalid_input',
+    status: 409,
+    code: 'stock_limit',
   },
   {
     name: 'an 8,000-deep JSON body',

@@ -1,5 +1,6 @@
 // I5 through the public API: a purchase retried with the same Idempotency-Key, through either frontend pod, is
-// one order and one copy; a purchase sent without a key can be retried with the key the frontend returned.
+// one order and one copy; a purchase sent without a key can be retried with the key the frontend returned. Each
+// buyer keeps its customer cookie, as a browser does (keys are the customer's own: customer-sessions.test.ts).
 import { strict as assert } from 'node:assert';
 import { request } from 'node:http';
 import { BazarTopology, callJson } from '@bazar/harness';
@@ -18,10 +19,11 @@ describe('I5: exactly-once purchases through the frontends', function () {
 
   it('one key sent 10 times concurrently through both frontends: one order, one copy', async () => {
     const before = await info(3);
+    const cookie = topo.customer();
     const results = await Promise.all(
       Array.from({ length: 10 }, (_, i) =>
         callJson('POST', `${topo.frontends[i % 2]!.url}/purchase/3`, {
-          headers: { 'Idempotency-Key': 'cart-42' },
+          headers: { 'Idempotency-Key': 'cart-42', cookie },
         }),
       ),
     );
@@ -32,11 +34,12 @@ describe('I5: exactly-once purchases through the frontends', function () {
 
   it('without a key, the returned key replays the same order', async () => {
     const before = await info(4);
-    const first = await callJson('POST', `${topo.frontends[0]!.url}/purchase/4`);
+    const cookie = topo.customer();
+    const first = await callJson('POST', `${topo.frontends[0]!.url}/purchase/4`, { headers: { cookie } });
     assert.equal(first.status, 201);
     const key = first.headers.get('idempotency-key')!;
     const retry = await callJson('POST', `${topo.frontends[1]!.url}/purchase/4`, {
-      headers: { 'Idempotency-Key': key },
+      headers: { 'Idempotency-Key': key, cookie },
     });
     assert.equal(retry.status, 200);
     assert.deepEqual(retry.body, first.body);

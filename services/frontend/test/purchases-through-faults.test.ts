@@ -62,8 +62,12 @@ describe('I9, I10: purchases through faults answer truthfully within the budget'
     const ordersBefore = new Set(await ordersOf(topo, 2));
     const stopped = topo.catalogs[0]!;
     const keys = Array.from({ length: 60 }, () => `stopped-catalog-${randomUUID()}`);
+    const buyerOf = new Map(keys.map((k) => [k, topo.customer()])); // each buyer keeps its session cookie
     const buy = (key: string, i: number) =>
-      callJson('POST', `${fe(i % 2)}/purchase/2`, { headers: { 'Idempotency-Key': key }, timeoutMs: 60_000 });
+      callJson('POST', `${fe(i % 2)}/purchase/2`, {
+        headers: { 'Idempotency-Key': key, cookie: buyerOf.get(key)! },
+        timeoutMs: 60_000,
+      });
     const first = keys.slice(0, 30).map(buy);
     // Stop it while the first half is in flight, then send the second half to a catalog with one pod stopped.
     await Promise.race(first);

@@ -59,7 +59,13 @@ describe('the storefront in a browser', function () {
     await page.locator('html[data-ready="true"]').waitFor({ state: 'attached' });
     assert.equal(await page.title(), 'Bazar — bookstore');
     await byTestId(page, 'orders-status').filter({ hasText: 'No orders yet.' }).waitFor();
-    // The ops panel polls on its own: the replicas show up without any click.
+    // The pods are the admin's to see: the panel asks for the token, then polls on its own.
+    await byTestId(page, 'replicas-note').filter({ hasText: 'Enter the admin token' }).waitFor();
+    await byTestId(page, 'admin-token').fill('not-the-admin-token');
+    await byTestId(page, 'admin-token').blur();
+    await byTestId(page, 'replicas-note').filter({ hasText: 'refused' }).waitFor();
+    await byTestId(page, 'admin-token').fill(topo.adminToken);
+    await byTestId(page, 'admin-token').blur();
     await byTestId(page, 'replica').nth(3).waitFor();
   });
 
@@ -129,7 +135,14 @@ describe('the storefront in a browser', function () {
 
     assert.equal(purchaseKeys.length, 1);
     assert.match(purchaseKeys[0]!, randomUuid);
-    const order = await callJson('GET', `${fe()}/orders/${orderId}`);
+    // The order is this shopper's: their session is an HttpOnly, SameSite=Strict cookie the page cannot read.
+    const [session] = (await page.context().cookies()).filter((c) => c.name === 'bazar_customer');
+    assert.ok(session, 'the purchase started a customer session');
+    assert.equal(session.httpOnly, true);
+    assert.equal(session.sameSite, 'Strict');
+    assert.ok(!String(await page.evaluate('document.cookie')).includes('bazar_customer'));
+    assert.equal((await callJson('GET', `${fe()}/orders/${orderId}`)).status, 404, 'not shown to others');
+    const order = await callJson('GET', `${fe()}/orders/${orderId}`, { token: topo.adminToken });
     assert.equal(order.status, 200);
     assert.equal(order.body.bookId, bookId);
     assert.equal((await callJson('GET', `${fe()}/info/${bookId}`)).body.quantity, 99);
@@ -154,7 +167,7 @@ describe('the storefront in a browser', function () {
     await page.locator('[data-testid="book-stock"][data-quantity="98"]').waitFor();
     await byTestId(page, 'order').nth(1).waitFor();
     assert.equal(await byTestId(page, 'order').count(), 2);
-    const orders = await callJson('GET', `${fe()}/orders`);
+    const orders = await callJson('GET', `${fe()}/orders`, { token: topo.adminToken });
     assert.equal(orders.body.items.length, 2);
   });
 
@@ -173,7 +186,7 @@ describe('the storefront in a browser', function () {
     await page.locator('[data-testid="buy"]:disabled').filter({ hasText: 'Sold out' }).waitFor();
     await opsRows(`/purchase/${bookId}`, 4);
     assert.equal(await page.locator(`[data-testid="ops-row"][data-status="409"]`).count(), 1);
-    assert.equal((await callJson('GET', `${fe()}/orders`)).body.items.length, 2);
+    assert.equal((await callJson('GET', `${fe()}/orders`, { token: topo.adminToken })).body.items.length, 2);
   });
 
   it('the ops panel shows cache stats and every replica healthy', async () => {
@@ -204,7 +217,10 @@ describe('the storefront in a browser', function () {
       await byTestId(small, 'topic-distributed').tap();
       await small.locator('[data-testid="result"][data-book-id="1"]').tap();
       await small.locator('[data-testid="book-stock"][data-quantity="100"]').waitFor();
-      await byTestId(small, 'order').nth(1).waitFor();
+      // Another browser is another shopper: none of the first one's orders.
+      await byTestId(small, 'orders-status').filter({ hasText: 'No orders yet.' }).waitFor();
+      await byTestId(small, 'admin-token').fill(topo.adminToken);
+      await byTestId(small, 'admin-token').blur();
       await byTestId(small, 'replica').nth(3).waitFor();
       const width = (await small.evaluate(
         '({ scroll: document.documentElement.scrollWidth, client: document.documentElement.clientWidth })',

@@ -131,13 +131,15 @@ describe('traces, metrics and logs across every hop', function () {
 
   it('metrics move as requests are made', async () => {
     const scrape = async (url: string) => (await fetch(`${url}/metrics`)).text();
+    // Metrics are served on their own port, not on the public one.
+    assert.equal((await fetch(`${fe()}/metrics`)).status, 404);
     const value = (text: string, series: string) =>
       Number(new RegExp(`^${series.replace(/[{}"]/g, (c) => `\\${c}`)} (\\S+)$`, 'm').exec(text)?.[1] ?? 0);
-    const before = await scrape(fe());
+    const before = await scrape(topo.frontends[0]!.metricsUrl);
     await callJson('GET', `${fe()}/info/4`);
     await callJson('GET', `${fe()}/info/4`);
     await callJson('POST', `${fe()}/purchase/4`);
-    const after = await scrape(fe());
+    const after = await scrape(topo.frontends[0]!.metricsUrl);
     assert.equal(value(after, 'bazar_cache_hits_total') - value(before, 'bazar_cache_hits_total'), 1);
     assert.ok(value(after, 'bazar_cache_misses_total') > value(before, 'bazar_cache_misses_total'));
     assert.equal(
@@ -149,7 +151,7 @@ describe('traces, metrics and logs across every hop', function () {
       after,
       /bazar_upstream_request_duration_seconds_count\{upstream="catalog",endpoint="[^"]+",outcome="200"\} \d+/,
     );
-    const catalog = await scrape(topo.catalogs[0]!.url);
+    const catalog = await scrape(topo.catalogs[0]!.metricsUrl);
     assert.match(catalog, /^bazar_replication_sync_mode [01]$/m);
     assert.match(catalog, /^bazar_replica_lag_bytes \d+$/m);
     assert.ok(

@@ -14,3 +14,4 @@ export { RedisServer } from './redis-server';
 export { EmbeddedPostgres } from './embedded-postgres';
 export { CutProxy } from './cut-proxy';
 export { holdGate, podHeldAt } from './test-gates';
+export { customerCookie, customerCookieName } from './customer-cookie';

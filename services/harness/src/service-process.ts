@@ -13,6 +13,8 @@ export interface ServiceProcessOptions {
   entry: string;
   env?: Record<string, string>;
   port: number;
+  /** METRICS_PORT of the pod (where GET /metrics answers); without it, any free port that nobody is told of. */
+  metricsPort?: number;
   readyPath?: string;
   /** How long start() waits for readyPath to answer 200 (default 15 s). */
   readyTimeoutMs?: number;
@@ -43,6 +45,13 @@ export class ServiceProcess {
 
   get url(): string {
     return `http://127.0.0.1:${this.port}`;
+  }
+
+  /** Where this pod serves GET /metrics (only when it was given a metricsPort). */
+  get metricsUrl(): string {
+    if (this.opts.metricsPort === undefined)
+      throw new Error(`${this.name} was started without a metricsPort`);
+    return `http://127.0.0.1:${this.opts.metricsPort}`;
   }
 
   get running(): boolean {
@@ -110,7 +119,12 @@ export class ServiceProcess {
 
   private spawnChild(): void {
     const child = spawn(process.execPath, [this.opts.entry], {
-      env: { ...minimalEnv(), ...this.opts.env, PORT: String(this.port) },
+      env: {
+        ...minimalEnv(),
+        METRICS_PORT: String(this.opts.metricsPort ?? 0),
+        ...this.opts.env,
+        PORT: String(this.port),
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     this.child = child;

@@ -1,7 +1,7 @@
 // A whole Bazar on loopback: a real Postgres primary + synchronous streaming replica, optionally Redis, and
 // catalog, order and frontend pods as separate processes started through their container entry points. Every
 // pod's port is chosen up front, so each service can be told where the others are, as Kubernetes DNS would.
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { join, resolve } from 'node:path';
 import { freePort } from './ports';
@@ -9,6 +9,7 @@ import { EmbeddedPostgres } from './embedded-postgres';
 import { PostgresCluster } from './postgres-cluster';
 import { RedisServer } from './redis-server';
 import { ServiceProcess } from './service-process';
+import { customerCookie } from './customer-cookie';
 
 export type ServiceName = 'catalog' | 'order' | 'frontend';
 
@@ -35,6 +36,11 @@ export interface TopologyOptions {
   /** Port of the first frontend pod (default: any free port). */
   frontendPort?: number;
   adminToken?: string;
+  /**
+   * The frontends' per-client rate limits at their defaults (npm start); otherwise off, since every test client
+   * is one address (127.0.0.1). `frontendEnv` can still set them.
+   */
+  rateLimits?: boolean;
   /** Write each pod's output to <logDir>/<pod>.log as well. */
   logDir?: string;
   /** Told about each step as it completes (for progress output). */
@@ -64,12 +70,15 @@ async function startClusterRetryingPortRaces(): Promise<PostgresCluster> {
 
 export class BazarTopology {
   readonly token = randomBytes(24).toString('hex');
+  /** CUSTOMER_SECRET of the frontend pods: what `customer()` signs its cookies with. */
+  readonly customerSecret = randomBytes(24).toString('hex');
   readonly adminToken: string;
   readonly catalogs: ServiceProcess[] = [];
   readonly orders: ServiceProcess[] = [];
   readonly frontends: ServiceProcess[] = [];
   redis: RedisServer | undefined;
   private readonly ports: Record<ServiceName, number[]> = { catalog: [], order: [], frontend: [] };
+  private readonly metricsPorts: number[] = [];
 
   private constructor(
     private readonly database: PostgresCluster | EmbeddedPostgres,
@@ -122,6 +131,14 @@ export class BazarTopology {
     return topo;
   }
 
+  /**
+   * A `Cookie` header that makes requests one shopper's, signed as a frontend pod signs the session it starts
+   * (a test's buyer who retries, or buys through several pods, keeps it like a browser would).
+   */
+  customer(id: string = randomUUID()): string {
+    return customerCookie(this.customerSecret, id);
+  }
+
   /** The environment a pod gets (what the Helm chart sets on Kubernetes). */
   envFor(service: ServiceName, podName: string): Record<string, string> {
     const urls = (service: ServiceName) => this.ports[service].map((p) => `http://127.0.0.1:${p}`).join(',');
@@ -142,6 +159,8 @@ export class BazarTopology {
         ...base,
         ...(port === undefined ? {} : { SELF_URL: frontendUrl(this.ports.frontend.indexOf(port), port) }),
         ADMIN_TOKEN: this.adminToken,
+        CUSTOMER_SECRET: this.customerSecret,
+        ...(this.opts.rateLimits ? {} : { RATE_LIMIT_REQUESTS: '0', RATE_LIMIT_PURCHASES: '0' }),
         CATALOG_URLS: urls('catalog'),
         ORDER_URLS: urls('order'),
         ...(this.redis ? { CACHE_STORE: 'redis', REDIS_URL: this.redis.url } : {}),
@@ -185,6 +204,7 @@ export class BazarTopology {
       ...this.ports.catalog,
       ...this.ports.order,
       ...this.ports.frontend,
+      ...this.metricsPorts,
       this.opts.frontendPort,
     ]);
     for (;;) {
@@ -202,13 +222,14 @@ export class BazarTopology {
     }
     for (const service of ['catalog', 'order', 'frontend'] as const) {
       const list = { catalog: this.catalogs, order: this.orders, frontend: this.frontends }[service];
-      this.ports[service].forEach((port, i) => {
+      for (const [i, port] of this.ports[service].entries()) {
         const name = `${service}-${i}`;
         const logFile = this.opts.logDir ? join(this.opts.logDir, `${name}.log`) : undefined;
-        list.push(
-          new ServiceProcess({ name, entry: entry(service), port, env: this.envFor(service, name), logFile }),
-        );
-      });
+        const metricsPort = await this.unusedPort();
+        this.metricsPorts.push(metricsPort);
+        const env = this.envFor(service, name);
+        list.push(new ServiceProcess({ name, entry: entry(service), port, metricsPort, env, logFile }));
+      }
     }
   }
 }

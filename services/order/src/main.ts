@@ -52,6 +52,7 @@ runMain('order', async () => {
     app,
     host: cfg.host,
     port: cfg.port,
+    metricsPort: cfg.metricsPort,
     log,
     drainMs: cfg.drainMs,
     onClose: async () => {

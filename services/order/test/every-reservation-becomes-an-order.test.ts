@@ -41,7 +41,8 @@ describe('I11: every reservation becomes exactly one order', function () {
     const ordersBefore = await ordersOf(2);
     for (const pod of topo.orders) await holdGate(topo.token, pod, gate, true);
     const key = `hole-2-${randomUUID()}`;
-    const failed = await callJson('POST', `${fe()}/purchase/2`, { headers: { 'Idempotency-Key': key } });
+    const buyer = { 'Idempotency-Key': key, cookie: topo.customer() }; // the buyer keeps its session
+    const failed = await callJson('POST', `${fe()}/purchase/2`, { headers: buyer });
     assert.equal(failed.status, 503, JSON.stringify(failed.body));
     assert.equal(failed.headers.get('idempotency-key'), key);
     assert.notEqual(
@@ -64,8 +65,14 @@ describe('I11: every reservation becomes exactly one order', function () {
     const tookMs = performance.now() - started;
     assert.ok(tookMs < deadlineMs + 500 + 200 + 5_000, `recorded after ${tookMs.toFixed(0)} ms`);
     assert.equal((await callJson('GET', `${fe()}/info/2`)).body.quantity, stockBefore - 1);
-    const retry = await callJson('POST', `${fe()}/purchase/2`, { headers: { 'Idempotency-Key': key } });
+    const retry = await callJson('POST', `${fe()}/purchase/2`, { headers: buyer });
     assert.equal(retry.status, 200, JSON.stringify(retry.body));
+    // The reconciler recorded it without a customer; the retry claimed it, so it is in the buyer's history.
+    const history = await callJson('GET', `${fe()}/orders`, { headers: { cookie: buyer.cookie } });
+    assert.deepEqual(
+      history.body.items.map((o: { orderId: string }) => o.orderId),
+      [retry.body.orderId],
+    );
     assert.equal(await ordersOf(2), ordersBefore + 1, 'still one order');
     assert.equal((await callJson('GET', `${fe()}/info/2`)).body.quantity, stockBefore - 1, 'still one copy');
   });

@@ -5,7 +5,6 @@ import {
   type Deadline,
   type Queryable,
   annotate,
-  badRequest,
   conflict,
   maxStock,
   decodeCursor,
@@ -81,7 +80,8 @@ export class Catalog {
       const current = await books.findBook(tx, id);
       if (!current) throw notFound(`no book with id ${id}`);
       if (current.quantity + (change.quantityDelta ?? 0) > maxStock) {
-        throw badRequest('invalid_input', `quantityDelta would take the stock above ${maxStock}`);
+        // 409, like the stock going below zero: the change is valid, the current stock makes it impossible.
+        throw conflict('stock_limit', `quantityDelta would take the stock above ${maxStock}`);
       }
       throw conflict('insufficient_stock', 'quantityDelta would take the stock below zero');
     });

@@ -1,6 +1,7 @@
 /// <reference types="@koa/bodyparser" preserve="true" />
 // The Koa skeleton every Bazar service is built on: error middleware first, X-Served-By, JSON-only bodies with a
-// size limit, liveness, readiness and Prometheus metrics. A service adds its own routers on top.
+// size limit, liveness and readiness. A service adds its own routers on top. (Prometheus metrics are served on a
+// port of their own: lifecycle.ts.)
 import { bodyParser } from '@koa/bodyparser';
 import Router from '@koa/router';
 import Koa from 'koa';
@@ -8,7 +9,6 @@ import { hasBody } from 'type-is';
 import { Deadline, deadlineHeader } from '../deadline';
 import { AppError } from '../errors';
 import type { Logger } from '../logger';
-import { metricsRegistry } from '../metrics';
 import { errorMiddleware } from './error-middleware';
 
 export interface BaseAppOptions {
@@ -106,10 +106,6 @@ export function createBaseApp(opts: BaseAppOptions): Koa {
     ctx.body = ok
       ? { status: 'ready' }
       : { error: { code: 'not_ready', message: 'dependencies unavailable' } };
-  });
-  health.get('/metrics', async (ctx) => {
-    ctx.type = metricsRegistry.contentType;
-    ctx.body = await metricsRegistry.metrics();
   });
   app.use(health.routes());
   return app;

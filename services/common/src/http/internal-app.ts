@@ -26,9 +26,9 @@ export function createInternalApp(opts: InternalAppOptions): Koa {
     bodyLimit: opts.bodyLimit,
     deadlineMs: opts.deadlineMs,
     deadlineFromCaller: true,
-    // Every route but the probes and /metrics needs the internal token, checked before the body is read.
+    // Every route but the probes needs the internal token, checked before the body is read.
     guard: async (ctx, next) => {
-      if (['/healthz', '/readyz', '/metrics'].includes(ctx.path)) return next();
+      if (['/healthz', '/readyz'].includes(ctx.path)) return next();
       return needsToken(ctx, next);
     },
     ready: () => opts.db.readPrimary(async (q) => (await q.query('SELECT 1')).rowCount === 1),

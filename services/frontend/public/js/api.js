@@ -73,7 +73,9 @@ export const api = {
     call('POST', `/purchase/${segment(id)}`, { headers: { 'Idempotency-Key': idempotencyKey } }),
   orders: ({ limit, cursor } = {}) => call('GET', `/orders${query({ limit, cursor })}`),
   cacheStats: () => call('GET', '/cache/stats', { background: true }),
-  replicas: () => call('GET', '/replicas', { background: true }),
+  /** The pods and their health: needs the admin token. */
+  replicas: (adminToken) =>
+    call('GET', '/replicas', { background: true, headers: { authorization: `Bearer ${adminToken}` } }),
 };
 
 /** A random UUID; crypto.randomUUID needs a secure context, so plain-http deployments fall back to getRandomValues. */

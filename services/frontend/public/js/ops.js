@@ -1,5 +1,6 @@
 // The operations panel: every request this page makes (method and path, status, X-Cache, the replica that served
-// it, time taken in the page), this frontend pod's cache counters, and the health of the catalog and order replicas.
+// it, time taken in the page), this frontend pod's cache counters, and the health of the catalog and order replicas
+// (those need the admin token, typed once into the panel and kept for this tab only).
 import { api, REQUEST_EVENT } from './api.js';
 import { on } from './bus.js';
 import { byTestId, el, fill, formatMs } from './dom.js';
@@ -9,10 +10,17 @@ const POLL_MS = 4000;
 /** After a request, the stats are refreshed once things settle rather than once per request. */
 const SETTLE_MS = 150;
 const lastHop = (chain) => (chain ?? '').split(',').pop().trim();
+const TOKEN_KEY = 'bazar.adminToken';
 
 export function mountOps() {
   mountRequestLog();
   const refreshStats = mountStats();
+  const token = byTestId('admin-token');
+  token.value = sessionStorage.getItem(TOKEN_KEY) ?? '';
+  token.addEventListener('change', () => {
+    sessionStorage.setItem(TOKEN_KEY, token.value.trim());
+    poll();
+  });
   // Poll while the page is visible; refresh soon after every request of the page's own (not after the polls).
   let pollTimer = 0;
   let settleTimer = 0;
@@ -177,10 +185,19 @@ function mountStats() {
     );
   }
 
+  const note = (text) =>
+    fill(replicas, el('p', { class: 'ops__empty', 'data-testid': 'replicas-note', text }));
+
   return async () => {
-    const [s, r] = await Promise.all([api.cacheStats(), api.replicas()]);
+    const adminToken = sessionStorage.getItem(TOKEN_KEY) ?? '';
+    const [s, r] = await Promise.all([
+      api.cacheStats(),
+      adminToken ? api.replicas(adminToken) : Promise.resolve(null),
+    ]);
     if (s.ok) showStats(s.body);
-    if (r.ok) showReplicas(r.body);
-    else fill(replicas, el('p', { class: 'ops__empty', text: 'Replica list unavailable.' }));
+    if (!r) note('Enter the admin token to see the pods.');
+    else if (r.ok) showReplicas(r.body);
+    else if (r.status === 401) note('That admin token was refused.');
+    else note('Replica list unavailable.');
   };
 }

@@ -3,6 +3,7 @@
 // are closed (`additionalProperties: false`) wherever the server's output is fixed. 3.1 rather than 3.0: its
 // Schema Object is plain JSON Schema 2020-12, so the very schemas published here validate responses as they are.
 // Internal endpoints (/internal/*) are deliberately absent.
+import { cursorPattern, maxStock } from '@bazar/common';
 
 type JsonType = 'object' | 'array' | 'string' | 'integer' | 'number' | 'boolean' | 'null';
 
@@ -25,6 +26,7 @@ export interface SchemaObject {
   minimum?: number;
   maximum?: number;
   exclusiveMinimum?: number;
+  multipleOf?: number;
   default?: unknown;
   examples?: unknown[];
   not?: SchemaObject;
@@ -78,6 +80,10 @@ export interface OperationObject {
 export type HttpMethod = 'get' | 'post' | 'patch';
 export type PathItemObject = Partial<Record<HttpMethod, OperationObject>>;
 
+export type SecurityScheme =
+  | { type: 'http'; scheme: 'bearer'; description: string }
+  | { type: 'apiKey'; in: 'cookie'; name: string; description: string };
+
 export interface OpenApiDocument {
   openapi: '3.1.0';
   info: {
@@ -93,7 +99,7 @@ export interface OpenApiDocument {
     parameters: Record<string, ParameterObject>;
     headers: Record<string, HeaderObject>;
     responses: Record<string, ResponseObject>;
-    securitySchemes: Record<string, { type: 'http'; scheme: 'bearer'; description: string }>;
+    securitySchemes: Record<string, SecurityScheme>;
   };
 }
 
@@ -136,6 +142,16 @@ const nullableCursor: SchemaObject = {
   type: ['string', 'null'],
   description: 'Pass back as `cursor` for the next page; null on the last page.',
 };
+/** A page position (common/src/paging.ts): any value of the pattern is one, so none is refused. */
+function cursorParameter(kind: string, meaning: string): ParameterObject {
+  return {
+    name: 'cursor',
+    in: 'query',
+    required: false,
+    description: `The previous page's \`nextCursor\`: \`${kind}\` and a number (${meaning}).`,
+    schema: { type: 'string', pattern: cursorPattern(kind).source },
+  };
+}
 const count: SchemaObject = { type: 'integer', minimum: 0 };
 
 const schemas: Record<string, SchemaObject> = {
@@ -194,16 +210,17 @@ const schemas: Record<string, SchemaObject> = {
     properties: {
       price: {
         type: 'number',
-        exclusiveMinimum: 0,
+        minimum: 0.01,
         maximum: 1_000_000_000,
+        multipleOf: 0.01,
         description: 'At most two decimals.',
       },
-      quantity: { type: 'integer', minimum: 0, maximum: 1_000_000_000, description: 'New stock.' },
+      quantity: { type: 'integer', minimum: 0, maximum: maxStock, description: 'New stock.' },
       quantityDelta: {
         type: 'integer',
-        minimum: -1_000_000_000,
-        maximum: 1_000_000_000,
-        description: 'Added to the stock; the result must not be negative (409 `insufficient_stock`).',
+        minimum: -maxStock,
+        maximum: maxStock,
+        description: `Added to the stock; the result must stay within 0..${maxStock} (409 \`insufficient_stock\` below, \`stock_limit\` above).`,
       },
     },
   },
@@ -309,9 +326,9 @@ const schemas: Record<string, SchemaObject> = {
   },
 };
 
-const pageParameters: (ParameterObject | Reference)[] = [
+const pageParameters = (cursor: 'SearchCursor' | 'OrderCursor'): (ParameterObject | Reference)[] => [
   ref('parameters', 'Limit'),
-  ref('parameters', 'Cursor'),
+  ref('parameters', cursor),
 ];
 
 const paths: Record<string, PathItemObject> = {
@@ -329,7 +346,7 @@ const paths: Record<string, PathItemObject> = {
           description: 'At most 200 characters once trimmed; not blank.',
           schema: { type: 'string', minLength: 1, maxLength: 200, pattern: '\\S' },
         },
-        ...pageParameters,
+        ...pageParameters('SearchCursor'),
       ],
       responses: {
         '200': ok('One page of the topic.', schema('SearchPage'), cached),
@@ -364,7 +381,11 @@ const paths: Record<string, PathItemObject> = {
       summary: 'Buy one copy',
       description:
         'Takes no body (one that is sent must be JSON within the size limit, and is ignored). With the same ' +
-        '`Idempotency-Key`, through any frontend pod, a repeat returns the first order (200) and buys nothing more.',
+        '`Idempotency-Key`, through any frontend pod, a repeat returns the first order (200) and buys nothing more. ' +
+        'The purchase is the customer’s: without a session cookie, a new session starts (`Set-Cookie`); keys are ' +
+        'per customer, so a retry must send the cookie back, and the same key from another customer is another ' +
+        'purchase.',
+      security: [{ customerSession: [] }, {}],
       parameters: [
         ref('parameters', 'BookId'),
         {
@@ -378,9 +399,13 @@ const paths: Record<string, PathItemObject> = {
         },
       ],
       responses: {
-        '201': ok('A new order.', schema('Order'), { 'Idempotency-Key': ref('headers', 'IdempotencyKey') }),
+        '201': ok('A new order.', schema('Order'), {
+          'Idempotency-Key': ref('headers', 'IdempotencyKey'),
+          'Set-Cookie': ref('headers', 'SetCustomerCookie'),
+        }),
         '200': ok('The order this `Idempotency-Key` placed before (a replay).', schema('Order'), {
           'Idempotency-Key': ref('headers', 'IdempotencyKey'),
+          'Set-Cookie': ref('headers', 'SetCustomerCookie'),
         }),
         '400': failure('`invalid_input` (bad id), `invalid_idempotency_key` or `invalid_json`.'),
         '404': failure('`not_found`: no such book.'),
@@ -423,7 +448,9 @@ const paths: Record<string, PathItemObject> = {
           'WWW-Authenticate': ref('headers', 'WwwAuthenticate'),
         }),
         '404': failure('`not_found`: no such book.'),
-        '409': failure('`insufficient_stock`: `quantityDelta` would take the stock below zero.'),
+        '409': failure(
+          `\`insufficient_stock\` or \`stock_limit\`: \`quantityDelta\` would take the stock below zero or above ${maxStock}.`,
+        ),
         ...bodyErrors,
         '503': failure(
           '`upstream_unavailable`, `primary_unavailable`, `database_timeout` or `database_unavailable`.',
@@ -436,10 +463,17 @@ const paths: Record<string, PathItemObject> = {
     get: {
       operationId: 'listOrders',
       tags: ['orders'],
-      summary: 'Orders, newest first',
-      parameters: pageParameters,
+      summary: 'Orders, newest first: the shopper’s own, or every order (admin)',
+      description:
+        'With the customer session cookie, that customer’s orders; with the admin token, every order; with ' +
+        'neither, an empty page (a visitor who has bought nothing).',
+      security: [{ customerSession: [] }, { adminBearer: [] }, {}],
+      parameters: pageParameters('OrderCursor'),
       responses: {
         '200': ok('One page of orders.', schema('OrderPage')),
+        '401': failure('`unauthorized`: an `Authorization` header that is not the admin token.', {
+          'WWW-Authenticate': ref('headers', 'WwwAuthenticate'),
+        }),
         '400': failure('`invalid_input` (bad `limit`, unknown query parameter) or `invalid_cursor`.'),
         '503': readUnavailable,
         ...internal,
@@ -450,7 +484,8 @@ const paths: Record<string, PathItemObject> = {
     get: {
       operationId: 'getOrder',
       tags: ['orders'],
-      summary: 'One order',
+      summary: 'One order: the shopper’s own, or any (admin)',
+      security: [{ customerSession: [] }, { adminBearer: [] }, {}],
       parameters: [
         {
           name: 'id',
@@ -463,7 +498,10 @@ const paths: Record<string, PathItemObject> = {
       responses: {
         '200': ok('The order.', schema('Order')),
         '400': failure('`invalid_input`: the id is not a UUID.'),
-        '404': failure('`not_found`: no such order.'),
+        '401': failure('`unauthorized`: an `Authorization` header that is not the admin token.', {
+          'WWW-Authenticate': ref('headers', 'WwwAuthenticate'),
+        }),
+        '404': failure('`not_found`: no such order, or not this customer’s (the answer does not say which).'),
         '503': readUnavailable,
         ...internal,
       },
@@ -481,8 +519,15 @@ const paths: Record<string, PathItemObject> = {
     get: {
       operationId: 'getReplicas',
       tags: ['ops'],
-      summary: 'Catalog and order endpoints this pod balances over, with their health',
-      responses: { '200': ok('The endpoints.', schema('Replicas')) },
+      summary: 'Catalog and order endpoints this pod balances over, with their health (admin)',
+      description: 'Names every pod and its address, so it needs the admin token.',
+      security: [{ adminBearer: [] }],
+      responses: {
+        '200': ok('The endpoints.', schema('Replicas')),
+        '401': failure('`unauthorized`: missing or wrong admin token.', {
+          'WWW-Authenticate': ref('headers', 'WwwAuthenticate'),
+        }),
+      },
     },
   },
   '/healthz': {
@@ -504,21 +549,6 @@ const paths: Record<string, PathItemObject> = {
       },
     },
   },
-  '/metrics': {
-    get: {
-      operationId: 'getMetrics',
-      tags: ['ops'],
-      summary: 'Prometheus metrics',
-      responses: {
-        '200': {
-          description: 'Prometheus text exposition format 0.0.4: process metrics and `bazar_cache_*`.',
-          headers: servedBy,
-          content: { 'text/plain': { schema: { type: 'string', pattern: '^# (HELP|TYPE) ' } } },
-        },
-        ...internal,
-      },
-    },
-  },
   '/openapi.json': {
     get: {
       operationId: 'getOpenApiDocument',
@@ -528,6 +558,15 @@ const paths: Record<string, PathItemObject> = {
     },
   },
 };
+
+// Every operation but the probes counts against the client's rate limit.
+for (const item of Object.values(paths)) {
+  for (const op of Object.values(item)) {
+    if (op.operationId !== 'getLiveness' && op.operationId !== 'getReadiness') {
+      op.responses['429'] = ref('responses', 'RateLimited');
+    }
+  }
+}
 
 export const openApiDocument: OpenApiDocument = {
   openapi: '3.1.0',
@@ -564,13 +603,8 @@ export const openApiDocument: OpenApiDocument = {
         description: 'Page size.',
         schema: { type: 'integer', minimum: 1, maximum: 500, default: 50 },
       },
-      Cursor: {
-        name: 'cursor',
-        in: 'query',
-        required: false,
-        description: "The previous page's `nextCursor`, as is.",
-        schema: { type: 'string', maxLength: 100 },
-      },
+      SearchCursor: cursorParameter('b', 'books after the book id'),
+      OrderCursor: cursorParameter('o', 'orders before the order sequence number'),
     },
     headers: {
       XServedBy: {
@@ -596,17 +630,38 @@ export const openApiDocument: OpenApiDocument = {
         schema: { type: 'string', pattern: '^[0-9]+$' },
       },
       WwwAuthenticate: { required: true, schema: { type: 'string', const: 'Bearer' } },
+      SetCustomerCookie: {
+        description:
+          'Only when the request had no valid session: `bazar_customer` and its signature `bazar_customer.sig`, ' +
+          'HttpOnly, SameSite=Strict.',
+        required: false,
+        schema: { type: 'string' },
+      },
     },
     responses: {
       PayloadTooLarge: failure('`payload_too_large`: the body is over the size limit (64 kB by default).'),
       UnsupportedMediaType: failure('`unsupported_media_type`: a body that is not `application/json`.'),
       Internal: failure('`internal`: an unexpected failure (logged).'),
+      RateLimited: failure(
+        '`rate_limited`: this client (address) sent more requests, or purchases, than its limit ' +
+          '(`RATE_LIMIT_REQUESTS`, `RATE_LIMIT_PURCHASES` per `RATE_LIMIT_WINDOW_S`); nothing was done. Retry after ' +
+          '`Retry-After` seconds.',
+        { 'Retry-After': ref('headers', 'RetryAfter') },
+      ),
     },
     securitySchemes: {
       adminBearer: {
         type: 'http',
         scheme: 'bearer',
         description: 'The admin token (ADMIN_TOKEN), as `Authorization: Bearer <token>`.',
+      },
+      customerSession: {
+        type: 'apiKey',
+        in: 'cookie',
+        name: 'bazar_customer',
+        description:
+          'The anonymous customer session a first purchase starts (with its signature cookie ' +
+          '`bazar_customer.sig`). API clients keep it in a cookie jar.',
       },
     },
   },

@@ -1,5 +1,5 @@
 // Operational endpoints: cache statistics, discovered replicas with their health, the OpenAPI document.
-// (/metrics, /healthz and /readyz come with the base app every service shares.)
+// (/healthz and /readyz come with the base app every service shares; /metrics has its own port.)
 import Router from '@koa/router';
 import type { UpstreamClient } from '@bazar/common';
 import type { BookCache } from '../domain/book-cache';

@@ -53,10 +53,12 @@ export class Storefront {
    * every order pod may be tried with the same order id, which also settles an attempt whose answer was lost. Only
    * when the deadline runs out first is the answer a 503, carrying the key to retry with (DESIGN I9).
    */
-  async purchase(bookId: number, idempotencyKey: string | undefined, deadline: Deadline) {
-    const { orderId, key } = orderIdFor(idempotencyKey);
+  async purchase(p: { bookId: number; customerId: string; idempotencyKey?: string; deadline: Deadline }) {
+    const { bookId, customerId, deadline } = p;
+    const { orderId, key } = orderIdFor(customerId, p.idempotencyKey);
     try {
-      const placed = await this.orders.placeOrder({ bookId, orderId, purchaseId: randomUUID(), deadline });
+      const purchaseId = randomUUID();
+      const placed = await this.orders.placeOrder({ bookId, orderId, purchaseId, customerId, deadline });
       purchases.inc({ outcome: placed.created ? 'created' : 'replayed' });
       annotate({ 'bazar.order.id': orderId, 'bazar.purchase.replayed': !placed.created });
       return { ...placed, key };
@@ -73,11 +75,13 @@ export class Storefront {
     return this.catalog.updateBook(id, change, deadline);
   }
 
-  listOrders(limit: number, cursor?: string): Promise<Served<Page<Order>>> {
-    return this.orders.listOrders(limit, cursor);
+  /** Newest first: one customer's orders, or every order (customerId undefined: the admin). */
+  listOrders(limit: number, cursor: string | undefined, customerId?: string): Promise<Served<Page<Order>>> {
+    return this.orders.listOrders(limit, cursor, customerId);
   }
 
-  getOrder(id: string): Promise<Served<Order>> {
-    return this.orders.getOrder(id);
+  /** One order; with customerId, only that customer's (another's is 404, as if it did not exist). */
+  getOrder(id: string, customerId?: string): Promise<Served<Order>> {
+    return this.orders.getOrder(id, customerId);
   }
 }

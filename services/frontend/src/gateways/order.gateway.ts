@@ -13,6 +13,7 @@ export class OrderGateway {
     bookId: number;
     orderId: string;
     purchaseId: string;
+    customerId: string;
     deadline: Deadline;
   }): Promise<Served<Order> & { created: boolean }> {
     const { deadline, ...body } = p;
@@ -25,16 +26,18 @@ export class OrderGateway {
     return { ...served(res), created: res.status === 201 };
   }
 
-  async listOrders(limit: number, cursor?: string): Promise<Served<Page<Order>>> {
+  async listOrders(limit: number, cursor?: string, customerId?: string): Promise<Served<Page<Order>>> {
     const q = new URLSearchParams({ limit: String(limit) });
     if (cursor) q.set('cursor', cursor);
+    if (customerId) q.set('customer', customerId);
     const res = await this.client.request<Page<Order>>('GET', `/orders?${q}`, undefined, { attempts: 2 });
     if (res.status !== 200) raiseUpstreamError(res);
     return served(res);
   }
 
-  async getOrder(id: string): Promise<Served<Order>> {
-    const res = await this.client.request<Order>('GET', `/orders/${id}`, undefined, { attempts: 2 });
+  async getOrder(id: string, customerId?: string): Promise<Served<Order>> {
+    const q = customerId ? `?customer=${customerId}` : '';
+    const res = await this.client.request<Order>('GET', `/orders/${id}${q}`, undefined, { attempts: 2 });
     if (res.status !== 200) raiseUpstreamError(res);
     return served(res);
   }

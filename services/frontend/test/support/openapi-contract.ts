@@ -141,9 +141,22 @@ export class OpenApiContract {
     });
     for (const name of new Set(u.searchParams.keys()))
       if (!known.has(name)) problems.push(`query parameter ${name} is not documented`);
-    if (match.op.security?.length && !/^Bearer \S+$/.test(headers.get('authorization') ?? ''))
-      problems.push('no bearer token');
+    if (match.op.security?.length && !match.op.security.some((any) => this.satisfied(any, headers)))
+      problems.push(`none of the security requirements is met (${JSON.stringify(match.op.security)})`);
     return [...problems, ...this.requestBodyProblems(match, headers, req.body)];
+  }
+
+  /** All schemes of one security requirement are present (an empty one: anonymous access). */
+  private satisfied(requirement: Record<string, string[]>, headers: Headers): boolean {
+    return Object.keys(requirement).every((name) => {
+      const scheme = this.doc.components.securitySchemes[name];
+      if (scheme?.type === 'http') return /^Bearer \S+$/i.test(headers.get('authorization') ?? '');
+      if (scheme?.type === 'apiKey') {
+        const cookies = (headers.get('cookie') ?? '').split(';').map((c) => c.trim().split('=')[0]);
+        return cookies.includes(scheme.name);
+      }
+      return false;
+    });
   }
 
   private requestBodyProblems(match: OperationMatch, headers: Headers, body: SentRequest['body']): string[] {

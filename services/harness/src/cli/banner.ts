@@ -7,6 +7,7 @@ Usage: npm start [-- options]
                   instead of the embedded database (env BAZAR_POSTGRES=true)
   --redis         a local redis-server as the shared cache store (env BAZAR_REDIS=true)
   --frontends N   frontend pods (default 1), --catalogs N (default 2), --orders N (default 2)
+  --no-rate-limits  no per-client rate limits (for load tests from this one address; env BAZAR_RATE_LIMITS=false)
   -h, --help      this text
 
 ADMIN_TOKEN (env) sets the admin token; otherwise one is generated and printed.

@@ -18,9 +18,11 @@ const { values: args } = parseArgs({
     frontends: { type: 'string', default: process.env.BAZAR_FRONTENDS ?? '1' },
     catalogs: { type: 'string', default: process.env.BAZAR_CATALOGS ?? '2' },
     orders: { type: 'string', default: process.env.BAZAR_ORDERS ?? '2' },
+    'rate-limits': { type: 'boolean', default: process.env.BAZAR_RATE_LIMITS !== 'false' },
     help: { type: 'boolean', short: 'h', default: false },
   },
   strict: true,
+  allowNegative: true,
 });
 
 function count(name: string, value: string, min: number, max: number): number {
@@ -75,6 +77,7 @@ async function main(): Promise<void> {
     ...sizes,
     frontendPort: port,
     adminToken,
+    rateLimits: args['rate-limits'],
     logDir,
     // The standard OTEL_* variables (e.g. OTEL_EXPORTER_OTLP_ENDPOINT) reach every pod: tracing is opt-in.
     env: { LOG_LEVEL: 'info', ...otelEnv() },

@@ -7,9 +7,13 @@ import type { Orders } from '../domain/orders';
 const placeOrderBody = z.strictObject({
   orderId: z.uuid().optional(),
   purchaseId: z.uuid().optional(),
+  customerId: z.uuid().optional(),
   bookId: z.number().int().min(1).max(999_999_999_999_999),
 });
-const listQuery = z.strictObject(pageQueryFields);
+/** `customer`: only that customer's orders (the frontend's shopper); without it, every order (the admin). */
+const customerField = { customer: z.uuid().optional() };
+const listQuery = z.strictObject({ ...pageQueryFields, ...customerField });
+const orderQuery = z.strictObject(customerField);
 
 export function ordersRouter(orders: Orders): Router {
   const router = new Router({ prefix: '/orders' });
@@ -22,11 +26,13 @@ export function ordersRouter(orders: Orders): Router {
   });
 
   router.get('/', async (ctx) => {
-    ctx.body = await orders.listOrders(parseInput(listQuery, ctx.query, 'query'));
+    const { customer, ...page } = parseInput(listQuery, ctx.query, 'query');
+    ctx.body = await orders.listOrders({ ...page, customerId: customer });
   });
 
   router.get('/:id', async (ctx) => {
-    ctx.body = await orders.getOrder(parseInput(orderIdParam, ctx.params.id, 'order id'));
+    const { customer } = parseInput(orderQuery, ctx.query, 'query');
+    ctx.body = await orders.getOrder(parseInput(orderIdParam, ctx.params.id, 'order id'), customer);
   });
 
   return router;

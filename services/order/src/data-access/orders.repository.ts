@@ -10,6 +10,7 @@ interface OrderRow {
   price: number;
   created_at: Date;
   purchase_id: string | null;
+  customer_id: string | null;
 }
 
 const toOrder = (r: OrderRow): Order => ({
@@ -20,27 +21,36 @@ const toOrder = (r: OrderRow): Order => ({
   createdAt: r.created_at.toISOString(),
 });
 
-export async function findOrder(db: Queryable, id: string): Promise<Order | undefined> {
-  return (await findPlacedOrder(db, id))?.order;
+export interface PlacedOrderRow {
+  order: Order;
+  /** The purchase request that placed it (null for orders placed without one). */
+  purchaseId: string | null;
+  customerId: string | null;
 }
 
-/** The order and the purchase request that placed it (null for orders placed without one). */
-export async function findPlacedOrder(
-  db: Queryable,
-  id: string,
-): Promise<{ order: Order; purchaseId: string | null } | undefined> {
+export async function findPlacedOrder(db: Queryable, id: string): Promise<PlacedOrderRow | undefined> {
   const { rows } = await db.query<OrderRow>('SELECT * FROM orders WHERE id = $1', [id]);
-  return rows[0] ? { order: toOrder(rows[0]), purchaseId: rows[0].purchase_id } : undefined;
+  const r = rows[0];
+  return r ? { order: toOrder(r), purchaseId: r.purchase_id, customerId: r.customer_id } : undefined;
 }
 
-/** Newest first, keyset-paged on the insertion sequence. */
+/** Gives an order that has no customer (recorded by the reconciler) to the customer whose retry names it. */
+export async function claimOrder(db: Queryable, id: string, customerId: string): Promise<void> {
+  await db.query('UPDATE orders SET customer_id = $2 WHERE id = $1 AND customer_id IS NULL', [
+    id,
+    customerId,
+  ]);
+}
+
+/** Newest first, keyset-paged on the insertion sequence; one customer's orders, or all with customerId null. */
 export async function listOrders(
   db: Queryable,
-  q: { beforeSeq: number | null; limit: number },
+  q: { beforeSeq: number | null; limit: number; customerId: string | null },
 ): Promise<{ order: Order; seq: number }[]> {
   const { rows } = await db.query<OrderRow>(
-    'SELECT * FROM orders WHERE ($1::bigint IS NULL OR seq < $1) ORDER BY seq DESC LIMIT $2',
-    [q.beforeSeq, q.limit],
+    `SELECT * FROM orders WHERE ($1::bigint IS NULL OR seq < $1) AND ($3::uuid IS NULL OR customer_id = $3)
+     ORDER BY seq DESC LIMIT $2`,
+    [q.beforeSeq, q.limit, q.customerId],
   );
   return rows.map((r) => ({ order: toOrder(r), seq: r.seq }));
 }
@@ -49,12 +59,12 @@ export async function listOrders(
 export async function insertOrder(
   db: Queryable,
   r: Reservation,
-  purchaseId: string | null,
+  by: { purchaseId: string | null; customerId: string | null },
 ): Promise<Order | undefined> {
   const { rows } = await db.query<OrderRow>(
-    `INSERT INTO orders (id, book_id, title, price, purchase_id) VALUES ($1, $2, $3, $4, $5)
+    `INSERT INTO orders (id, book_id, title, price, purchase_id, customer_id) VALUES ($1, $2, $3, $4, $5, $6)
      ON CONFLICT (id) DO NOTHING RETURNING *`,
-    [r.orderId, r.bookId, r.title, r.price, purchaseId],
+    [r.orderId, r.bookId, r.title, r.price, by.purchaseId, by.customerId],
   );
   return rows[0] ? toOrder(rows[0]) : undefined;
 }

@@ -29,6 +29,8 @@ export interface PlaceOrder {
   orderId?: string;
   /** The frontend request placing it: a retry of that request learns that the order is its own (created). */
   purchaseId?: string;
+  /** The shopper placing it (the frontend's customer session); their history lists it. */
+  customerId?: string;
   deadline: Deadline;
 }
 
@@ -48,31 +50,55 @@ export class Orders {
    * for both, nothing is started (503 busy).
    */
   async placeOrder(p: PlaceOrder): Promise<PlacedOrder> {
-    const { bookId, orderId = randomUUID(), purchaseId = null } = p;
+    const { bookId, orderId = randomUUID(), purchaseId = null, customerId = null } = p;
     const existing = await this.db.readPrimary((q) => orders.findPlacedOrder(q, orderId));
-    if (existing)
-      return placed(existing.order, bookId, purchaseId !== null && existing.purchaseId === purchaseId);
+    if (existing) return this.placed(existing, p);
     const forCatalog = p.deadline.less(this.writeReserveMs);
     if (forCatalog.remainingMs < this.writeReserveMs) {
       throw busy('too little of the request deadline is left to place an order; retry later');
     }
     const reservation = await this.catalog.reserve(bookId, orderId, forCatalog);
     await this.gate?.pass();
-    const inserted = await this.db.write((tx) => orders.insertOrder(tx, reservation, purchaseId));
+    const inserted = await this.db.write((tx) =>
+      orders.insertOrder(tx, reservation, { purchaseId, customerId }),
+    );
     if (inserted) return { order: inserted, created: true };
     const twin = (await this.db.readPrimary((q) => orders.findPlacedOrder(q, orderId)))!;
-    return placed(twin.order, bookId, purchaseId !== null && twin.purchaseId === purchaseId);
+    return this.placed(twin, p);
   }
 
-  async getOrder(id: string): Promise<Order> {
-    const order = await this.db.read((q) => orders.findOrder(q, id));
-    if (!order) throw notFound(`no order with id ${id}`);
-    return order;
+  /**
+   * An order that exists already, answered to a request that names it. Its customer may claim it when it has none
+   * (the reconciler recorded it); another customer's order is a conflict that shows nothing of it.
+   */
+  private async placed(found: orders.PlacedOrderRow, p: PlaceOrder): Promise<PlacedOrder> {
+    const { order, purchaseId, customerId } = found;
+    const askedBy = p.customerId ?? null;
+    if (order.bookId !== p.bookId || (customerId !== null && askedBy !== null && customerId !== askedBy)) {
+      throw conflict('idempotency_conflict', 'this Idempotency-Key was already used for another purchase');
+    }
+    if (customerId === null && askedBy !== null) {
+      await this.db.write((tx) => orders.claimOrder(tx, order.orderId, askedBy));
+    }
+    return { order, created: p.purchaseId !== undefined && purchaseId === p.purchaseId };
   }
 
-  async listOrders(q: { cursor?: string; limit: number }): Promise<OrderPage> {
+  /** One order; with `customerId`, only if it is that customer's (else 404, as if it did not exist). */
+  async getOrder(id: string, customerId?: string): Promise<Order> {
+    const found = await this.db.read((q) => orders.findPlacedOrder(q, id));
+    if (!found || (customerId !== undefined && found.customerId !== customerId)) {
+      throw notFound(`no order with id ${id}`);
+    }
+    return found.order;
+  }
+
+  /** Newest first: one customer's orders, or every order without `customerId`. */
+  async listOrders(q: { cursor?: string; limit: number; customerId?: string }): Promise<OrderPage> {
     const beforeSeq = q.cursor ? decodeCursor('o', q.cursor) : null;
-    const rows = await this.db.read((db) => orders.listOrders(db, { beforeSeq, limit: q.limit + 1 }));
+    const customerId = q.customerId ?? null;
+    const rows = await this.db.read((db) =>
+      orders.listOrders(db, { beforeSeq, limit: q.limit + 1, customerId }),
+    );
     return toPage(
       rows,
       q.limit,
@@ -81,11 +107,4 @@ export class Orders {
       (r) => r.order,
     );
   }
-}
-
-function placed(order: Order, bookId: number, created: boolean): PlacedOrder {
-  if (order.bookId !== bookId) {
-    throw conflict('idempotency_conflict', `order ${order.orderId} was already placed for another book`);
-  }
-  return { order, created };
 }
