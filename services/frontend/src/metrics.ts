@@ -26,6 +26,11 @@ export function registerCacheMetrics(cache: BookCache, store: CacheStore): void 
     'fills refused because a newer version had been announced',
     () => c.staleFillsRejected,
   );
+  observedCounter(
+    'bazar_cache_rejected_entries_total',
+    'entries read from Redis that were not a well-formed book or search page (taken for a miss, never served)',
+    () => store.rejected(),
+  );
   const storeGauge = (name: string, help: string, read: () => Promise<number>) =>
     new Gauge({
       name,

@@ -9,7 +9,9 @@
 // connection from its first message until the backend is idle again: after a Sync, a simple Query, a Terminate or
 // the startup exchange, outside a transaction. A connection that goes away mid-exchange gets a Sync (ending an
 // exchange that failed), and a rollback if it left a transaction open.
+// The queue is also where a connection authenticates (ScramVerifier): nothing reaches the backend before that.
 import type { PGlite } from '@electric-sql/pglite';
+import { ScramVerifier } from './pglite-scram';
 
 interface Pending {
   handlerId: number;
@@ -29,9 +31,23 @@ export class PgliteSessionQueue {
   /** The connection the backend belongs to until its exchange ends. */
   private owner: number | null = null;
 
-  constructor(private readonly db: PGlite) {}
+  private readonly auth: ScramVerifier;
+
+  constructor(
+    private readonly db: PGlite,
+    password: string,
+  ) {
+    this.auth = new ScramVerifier(password);
+  }
 
   enqueue(handlerId: number, message: Uint8Array, onData: (data: Uint8Array) => void): Promise<number> {
+    const outcome = this.auth.handle(handlerId, message);
+    if ('refuse' in outcome) return Promise.reject(new Error('authentication failed'));
+    if ('reply' in outcome) {
+      onData(outcome.reply);
+      if (!('then' in outcome)) return Promise.resolve(outcome.reply.length);
+      message = outcome.then; // authenticated: now the backend answers the startup message it was holding
+    }
     return new Promise((resolve, reject) => {
       this.queue.push({ handlerId, message, onData, resolve, reject });
       void this.run();
@@ -43,6 +59,7 @@ export class PgliteSessionQueue {
   }
 
   clearQueueForHandler(handlerId: number): void {
+    this.auth.forget(handlerId);
     this.queue = this.queue.filter((p) => {
       if (p.handlerId !== handlerId) return true;
       p.reject(new Error('connection closed'));

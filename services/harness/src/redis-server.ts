@@ -1,7 +1,10 @@
-// A throwaway Redis server on loopback (no persistence) for the shared-cache tests and local runs.
+// A throwaway Redis server on loopback (no persistence) for the shared-cache tests and local runs. It requires a
+// password generated per run (in a config file only this user can read, never on the command line where any local
+// user would see it), so another local user cannot read or poison the cache.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,19 +15,24 @@ import { waitFor } from './wait-for';
 export class RedisServer {
   private constructor(
     readonly port: number,
+    readonly password: string,
     private readonly dir: string,
     private readonly child: ChildProcess,
     private readonly forgetExitHook: () => void,
   ) {}
 
   get url(): string {
-    return `redis://127.0.0.1:${this.port}`;
+    return `redis://:${this.password}@127.0.0.1:${this.port}`;
   }
 
   static async start(binary = process.env.REDIS_SERVER ?? 'redis-server'): Promise<RedisServer> {
     const port = await freePort();
-    const dir = await mkdtemp(join(tmpdir(), 'bazar-redis-'));
+    const dir = await mkdtemp(join(tmpdir(), 'bazar-redis-')); // mode 0700
+    const password = randomBytes(24).toString('hex');
+    const conf = join(dir, 'redis.conf');
+    await writeFile(conf, `requirepass ${password}\n`, { mode: 0o600 });
     const args = [
+      conf,
       '--port',
       String(port),
       '--bind',
@@ -39,9 +47,11 @@ export class RedisServer {
     const child = spawn(binary, args, { stdio: 'ignore' });
     child.once('error', () => undefined); // reported below as "never answered"
     const forget = onProcessExit(() => child.kill('SIGKILL'));
-    const server = new RedisServer(port, dir, child, forget);
+    const server = new RedisServer(port, password, dir, child, forget);
     try {
-      await waitFor(`redis-server on port ${port} to answer PING`, () => ping(port), { timeoutMs: 10_000 });
+      await waitFor(`redis-server on port ${port} to answer PING`, () => ping(port, password), {
+        timeoutMs: 10_000,
+      });
     } catch (err) {
       await server.stop();
       throw err;
@@ -60,13 +70,17 @@ export class RedisServer {
   }
 }
 
-function ping(port: number): Promise<boolean> {
+/** AUTH then PING over RESP; true once both answer. */
+function ping(port: number, password: string): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = connect(port, '127.0.0.1');
     socket.setTimeout(500, () => socket.destroy());
-    socket.once('connect', () => socket.write('PING\r\n'));
-    socket.once('data', (data) => {
-      resolve(data.toString().startsWith('+PONG'));
+    socket.once('connect', () => socket.write(`AUTH ${password}\r\nPING\r\n`));
+    let answer = '';
+    socket.on('data', (data) => {
+      answer += data.toString();
+      if (!answer.includes('\r\n', answer.indexOf('\r\n') + 2)) return; // wait for both replies
+      resolve(answer === '+OK\r\n+PONG\r\n');
       socket.end();
     });
     socket.once('error', () => resolve(false));

@@ -3,6 +3,7 @@
 import KeyvRedis from '@keyv/redis';
 import Keyv from 'keyv';
 import { createLRU } from 'lru.min';
+import { z } from 'zod';
 
 export interface CacheStore {
   kind: 'memory' | 'redis';
@@ -11,6 +12,8 @@ export interface CacheStore {
   evictions(): Promise<number>;
   ping(): Promise<boolean>;
   close(): Promise<void>;
+  /** Entries read from the store that were not a well-formed book or search page, and were taken for a miss. */
+  rejected(): number;
 }
 
 export interface CacheStoreOptions {
@@ -58,13 +61,24 @@ function memoryStore(opts: CacheStoreOptions): CacheStore {
     evictions: async () => evicted,
     ping: async () => true,
     close: async () => undefined,
+    rejected: () => 0, // only this process writes it
   };
 }
 
 function redisStore(opts: CacheStoreOptions): CacheStore {
   if (!opts.redisUrl) throw new Error('REDIS_URL is required when CACHE_STORE=redis');
   const redis = new KeyvRedis(opts.redisUrl, { throwOnConnectError: false, throwOnErrors: false });
-  const keyv = new Keyv({ store: redis, ttl: opts.ttlMs, namespace });
+  let rejected = 0;
+  const keyv = new Keyv({
+    store: redis,
+    ttl: opts.ttlMs,
+    namespace,
+    deserialize: <Value>(raw: string) => {
+      const entry = wellFormedEntry(raw);
+      if (!entry) rejected++;
+      return entry as { value: Value; expires?: number } | undefined;
+    },
+  });
   // getClient() connects on first use (and after a reconnect), unlike the bare `client` property.
   const client = async () =>
     (await redis.getClient()) as unknown as {
@@ -80,5 +94,35 @@ function redisStore(opts: CacheStoreOptions): CacheStore {
     evictions: async () => Number(/evicted_keys:(\d+)/.exec(await (await client()).info('stats'))?.[1] ?? 0),
     ping: async () => (await (await client()).ping()) === 'PONG',
     close: () => redis.disconnect(),
+    rejected: () => rejected,
   };
+}
+
+// What a Redis entry may hold: keyv's envelope around a book or a page of search results, exactly as this service
+// writes them. Anything else (garbage, or a value someone with access to Redis wrote by hand) is never served: it
+// reads as a miss, and the next fill overwrites it.
+const bookEntry = z.strictObject({
+  id: z.number().int().positive(),
+  title: z.string(),
+  topic: z.string(),
+  price: z.number().nonnegative(),
+  quantity: z.number().int().nonnegative(),
+  version: z.number().int().positive(),
+});
+const searchEntry = z.strictObject({
+  items: z.array(z.strictObject({ id: z.number().int().positive(), title: z.string() })),
+  nextCursor: z.string().nullable(),
+});
+const envelope = z.strictObject({
+  value: z.union([bookEntry, searchEntry]),
+  expires: z.number().nullable().optional(),
+});
+
+function wellFormedEntry(raw: string): { value: unknown; expires?: number } | undefined {
+  try {
+    const parsed = envelope.safeParse(JSON.parse(raw));
+    return parsed.success ? { value: parsed.data.value, expires: parsed.data.expires ?? undefined } : undefined;
+  } catch {
+    return undefined; // not JSON
+  }
 }
