@@ -33,11 +33,13 @@ die() {
   exit 1
 }
 
-# http METHOD URL [curl args…]: sets $status; the body is in $work/body, the headers in $work/headers.
+# http METHOD URL [curl args…]: sets $status; the body is in $work/body, the headers in $work/headers. Cookies are
+# kept like a browser keeps them: the purchase starts a customer session, and the order is that customer's.
 http() {
   http_method=$1 http_url=$2
   shift 2
   status=$(curl -sS -X "$http_method" -o "$work/body" -D "$work/headers" -w '%{http_code}' \
+    -b "$work/cookies" -c "$work/cookies" \
     --max-time "$HTTP_TIMEOUT" "$@" "$http_url" 2>"$work/curl-error") || status=000
   if [ "$status" = 000 ]; then : >"$work/body" && : >"$work/headers"; fi
 }

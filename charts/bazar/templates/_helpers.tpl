@@ -81,6 +81,18 @@ helm.sh/chart: {{ include "bazar.chart" .ctx }}
       key: {{ .key }}
 {{- end -}}
 
+{{/* Ingress to the `metrics` port of a Bazar pod, from networkPolicy.metricsFrom only (nothing when it is empty). */}}
+{{- define "bazar.metricsIngress" -}}
+{{- with .Values.networkPolicy.metricsFrom -}}
+# Prometheus scrapes: only the peers networkPolicy.metricsFrom names.
+- from:
+    {{- toYaml . | nindent 4 }}
+  ports:
+    - port: metrics
+      protocol: TCP
+{{- end }}
+{{- end -}}
+
 {{/* The OTLP/HTTP endpoint the services export to: the chart's collector, otel.exporterEndpoint, or nothing. */}}
 {{- define "bazar.otelEndpoint" -}}
 {{- if .Values.otel.collector.enabled -}}
@@ -97,6 +109,8 @@ helm.sh/chart: {{ include "bazar.chart" .ctx }}
     fieldRef:
       fieldPath: metadata.name
 {{ include "bazar.secretEnv" (dict "ctx" .ctx "name" "INTERNAL_TOKEN" "key" "internal-token") }}
+- name: METRICS_PORT
+  value: {{ .ctx.Values.metrics.port | quote }}
 {{- $endpoint := include "bazar.otelEndpoint" .ctx }}
 {{- if $endpoint }}
 - name: OTEL_EXPORTER_OTLP_ENDPOINT
