@@ -46,5 +46,5 @@ export const pageQueryFields = {
     .transform(Number)
     .pipe(z.number().int().min(1).max(500))
     .default(50),
-  cursor: z.string().max(100).optional(),
+  cursor: z.string().min(1, 'must not be empty').max(100).optional(),
 };

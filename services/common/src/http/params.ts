@@ -8,15 +8,22 @@ export const bookIdParam = z
 
 export const orderIdParam = z.uuid();
 
-/** A topic as a path segment or query value: trimmed, 1–200 characters, no control characters (Postgres refuses NUL). */
+/**
+ * A topic as a path segment or query value: at most 200 characters, not blank, no control characters (Postgres
+ * refuses NUL), then trimmed. `topicPattern` says the same for the OpenAPI document.
+ */
 export const topicText = z
   .string()
+  // Characters as JSON Schema counts them (code points), not UTF-16 units.
+  .refine((t) => [...t].length <= 200, { error: 'must be at most 200 characters' })
   .trim()
   .min(1, 'must not be empty')
-  .max(200)
   .refine((t) => ![...t].some((c) => c.charCodeAt(0) < 0x20 || c.charCodeAt(0) === 0x7f), {
     error: 'must not contain control characters',
   });
+
+/** What topicText accepts, as a JSON Schema pattern (with maxLength 200): a non-space, and no control character. */
+export const topicPattern = '^[^\\u0000-\\u001f\\u007f]*[^\\s\\u0000-\\u001f\\u007f][^\\u0000-\\u001f\\u007f]*$';
 
 /** The largest stock the `quantity integer` column holds. */
 export const maxStock = 2_147_483_647;

@@ -3,7 +3,7 @@
 // are closed (`additionalProperties: false`) wherever the server's output is fixed. 3.1 rather than 3.0: its
 // Schema Object is plain JSON Schema 2020-12, so the very schemas published here validate responses as they are.
 // Internal endpoints (/internal/*) are deliberately absent.
-import { cursorPattern, maxStock } from '@bazar/common';
+import { cursorPattern, maxStock, topicPattern } from '@bazar/common';
 
 type JsonType = 'object' | 'array' | 'string' | 'integer' | 'number' | 'boolean' | 'null';
 
@@ -343,8 +343,8 @@ const paths: Record<string, PathItemObject> = {
           name: 'topic',
           in: 'path',
           required: true,
-          description: 'At most 200 characters once trimmed; not blank.',
-          schema: { type: 'string', minLength: 1, maxLength: 200, pattern: '\\S' },
+          description: 'At most 200 characters, not blank, no control characters; trimmed before the search.',
+          schema: { type: 'string', minLength: 1, maxLength: 200, pattern: topicPattern },
         },
         ...pageParameters('SearchCursor'),
       ],
