@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 st="$(loadtest/install-schemathesis.sh)"
 mkdir -p test-artifacts
 export ST_MAX_TIME="${ST_MAX_TIME:-150}"
-exec loadtest/with-npm-start.sh --no-rate-limits -- bash -c '
+STEP_NAME=run-schemathesis exec loadtest/with-npm-start.sh --no-rate-limits -- bash -c '
   "$0" --config-file loadtest/schemathesis.toml run "$BASE_URL/openapi.json" \
     --checks all --max-time "$ST_MAX_TIME" --workers 2 --request-timeout 15 \
     --report junit --report-dir test-artifacts/schemathesis "$@"' "$st" "$@"

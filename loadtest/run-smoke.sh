@@ -8,5 +8,5 @@ cd "$(dirname "$0")/.."
 k6="$(loadtest/install-k6.sh)"
 mkdir -p loadtest/results # k6 writes the JSON summary there and does not create directories
 # Every k6 VU comes from 127.0.0.1, one client to the per-address rate limits: they are off for this run.
-exec loadtest/with-npm-start.sh --no-rate-limits -- \
+STEP_NAME=run-smoke exec loadtest/with-npm-start.sh --no-rate-limits -- \
   bash -c '"$0" run -e BASE_URL="$BASE_URL" "$@" loadtest/scenarios/smoke.ts' "$k6" "$@"

@@ -13,7 +13,7 @@ if [[ " $* " == *" -- "* ]]; then
   shift
 fi
 [ $# -gt 0 ] || { echo "usage: $0 [npm start options --] COMMAND [ARGS…]" >&2; exit 2; }
-name=$(basename "$1")
+name=${STEP_NAME:-$(basename "$1")}  # how progress lines are prefixed
 
 port="$(node -e "const s=require('net').createServer().listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})")"
 export ADMIN_TOKEN="${ADMIN_TOKEN:-$(node -e "console.log(require('crypto').randomBytes(16).toString('hex'))")}"

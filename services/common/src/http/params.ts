@@ -23,7 +23,8 @@ export const topicText = z
   });
 
 /** What topicText accepts, as a JSON Schema pattern (with maxLength 200): a non-space, and no control character. */
-export const topicPattern = '^[^\\u0000-\\u001f\\u007f]*[^\\s\\u0000-\\u001f\\u007f][^\\u0000-\\u001f\\u007f]*$';
+export const topicPattern =
+  '^[^\\u0000-\\u001f\\u007f]*[^\\s\\u0000-\\u001f\\u007f][^\\u0000-\\u001f\\u007f]*$';
 
 /** The largest stock the `quantity integer` column holds. */
 export const maxStock = 2_147_483_647;

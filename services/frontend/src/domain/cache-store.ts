@@ -121,7 +121,9 @@ const envelope = z.strictObject({
 function wellFormedEntry(raw: string): { value: unknown; expires?: number } | undefined {
   try {
     const parsed = envelope.safeParse(JSON.parse(raw));
-    return parsed.success ? { value: parsed.data.value, expires: parsed.data.expires ?? undefined } : undefined;
+    return parsed.success
+      ? { value: parsed.data.value, expires: parsed.data.expires ?? undefined }
+      : undefined;
   } catch {
     return undefined; // not JSON
   }
