@@ -41,10 +41,16 @@ describe('I11: every reservation becomes exactly one order', function () {
     const ordersBefore = await ordersOf(2);
     for (const pod of topo.orders) await holdGate(topo.token, pod, gate, true);
     const key = `hole-2-${randomUUID()}`;
-    const buyer = { 'Idempotency-Key': key, cookie: topo.customer() }; // the buyer keeps its session
-    const failed = await callJson('POST', `${fe()}/purchase/2`, { headers: buyer });
+    // A first-time buyer: the 503 itself starts the session, which the retry must send back with the key.
+    const failed = await callJson('POST', `${fe()}/purchase/2`, { headers: { 'Idempotency-Key': key } });
     assert.equal(failed.status, 503, JSON.stringify(failed.body));
     assert.equal(failed.headers.get('idempotency-key'), key);
+    const cookie = failed.headers
+      .getSetCookie()
+      .map((c) => c.split(';')[0])
+      .join('; ');
+    assert.match(cookie, /bazar_customer=.*bazar_customer\.sig=/, 'the 503 carries the new session');
+    const buyer = { 'Idempotency-Key': key, cookie };
     assert.notEqual(
       failed.body.error.code,
       'busy',
