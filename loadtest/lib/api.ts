@@ -102,7 +102,7 @@ export function patchBook(
 /** Every order, newest first: the admin's view (with ADMIN_TOKEN); without it, this VU's customer's orders. */
 export function listOrders(limit: number, cursor?: string): Response {
   const q = `limit=${limit}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`;
-  const admin = ADMIN_TOKEN ? { authorization: `Bearer ${ADMIN_TOKEN}` } : {};
+  const admin: Record<string, string> = ADMIN_TOKEN ? { authorization: `Bearer ${ADMIN_TOKEN}` } : {};
   return http.get(`${BASE_URL}/orders?${q}`, params('read', 'GET /orders', [200], admin));
 }
 

@@ -11,6 +11,7 @@ export * from './http/bearer-auth';
 export * from './http/error-middleware';
 export * from './http/validation';
 export * from './db/database';
+export { createPool, type PoolOptions } from './db/pools';
 export * from './db/create-database';
 export * from './db/errors';
 export * from './db/replica-monitor';

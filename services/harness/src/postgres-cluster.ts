@@ -128,6 +128,14 @@ export class PostgresCluster {
     return this.watch.caughtUp(timeoutMs);
   }
 
+  /**
+   * Kills the primary postmaster (SIGKILL: its backends end with "unexpected postmaster exit") and waits until it
+   * and its backends are gone.
+   */
+  killPrimary(signal: NodeJS.Signals = 'SIGKILL', timeoutMs = 15_000): Promise<void> {
+    return this.primary.kill(signal, timeoutMs);
+  }
+
   stopPrimary(mode: 'fast' | 'immediate' = 'fast'): Promise<void> {
     return this.primary.stop(mode);
   }

@@ -32,6 +32,15 @@ export function createPool(opts: PoolOptions, log: Logger): pg.Pool {
   });
   // An idle client whose server went away emits here; without a listener the process would crash.
   pool.on('error', (err) => log.warn({ err: err.message, pool: opts.name }, 'idle postgres client failed'));
+  // The pool listens to its clients only while they are idle: one held by a request between statements, or released
+  // as broken, emits 'error' to nobody when its server dies (57P01 "terminating connection due to unexpected
+  // postmaster exit"), and an 'error' nobody hears crashes the process. Every client gets a listener for life; a
+  // held one then fails its next statement ("not queryable", a 503) and is released as broken.
+  pool.on('connect', (client) =>
+    client.on('error', (err) =>
+      log.warn({ err: err.message, pool: opts.name }, 'postgres connection failed; it is dropped'),
+    ),
+  );
   return pool;
 }
 
