@@ -39,7 +39,8 @@ Bazar is ready in ${(b.readyMs / 1000).toFixed(1)} s.
 Try it:
   curl -s ${b.url}/search/distributed%20systems
   curl -si ${b.url}/info/2 | grep -i x-cache
-  curl -s -X POST -H 'Idempotency-Key: my-first-order' ${b.url}/purchase/2
+  curl -s -c jar -b jar -X POST -H 'Idempotency-Key: my-first-order' ${b.url}/purchase/2   # jar: your session
+  curl -s -b jar ${b.url}/orders
   curl -s -X PATCH -H 'Authorization: Bearer ${b.adminToken}' -H 'content-type: application/json' \\
        -d '{"quantityDelta": 10}' ${b.url}/books/2
   curl -s ${b.url}/cache/stats
