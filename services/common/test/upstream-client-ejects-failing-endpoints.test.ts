@@ -4,6 +4,7 @@ import { strict as assert } from 'node:assert';
 import { AppError } from '../src/errors';
 import { StaticEndpointSource } from '../src/discovery/static-endpoint-source';
 import { UpstreamClient, type EjectionPolicy } from '../src/upstream/upstream-client';
+import { Blackhole } from './support/blackhole';
 import { CountingServer, deadUrl } from './support/counting-server';
 import { until } from './support/poll';
 import { memoryLogger } from './support/test-logger';
@@ -32,6 +33,30 @@ describe('UpstreamClient ejection and retries', () => {
   afterEach(async () => {
     await Promise.all(clients.splice(0).map((c) => c.close()));
     await Promise.all(servers.map((s) => s.stop().catch(() => undefined)));
+  });
+
+  it('an endpoint that swallows connection attempts costs one attempt timeout, then is ejected', async () => {
+    // A deleted pod's address on a real network: no refusal, the connect just waits (undici's own bound is 10 s).
+    const hole = await Blackhole.start();
+    try {
+      const [a] = servers as [CountingServer];
+      const client = clientFor([hole.url, a.url], { baseMs: 5_000, maxMs: 5_000 });
+      for (let i = 0; i < 4; i++) {
+        const started = performance.now();
+        const res = await client.request('GET', '/books/1');
+        const ms = performance.now() - started;
+        assert.equal(res.status, 200);
+        assert.equal(res.endpoint, a.url);
+        assert.ok(
+          ms < 1000 + 500,
+          `request ${i} answered after ${ms.toFixed(0)} ms (attempt timeout 1000 ms)`,
+        );
+      }
+      assert.equal(snapshotOf(client, hole.url).healthy, false, 'ejected after its first timeout');
+      assert.equal(snapshotOf(client, hole.url).requests, 1);
+    } finally {
+      await hole.stop();
+    }
   });
 
   it('retries on the next endpoint when one dies, ejects it, and probes it back after it restarts', async () => {

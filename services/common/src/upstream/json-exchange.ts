@@ -25,18 +25,54 @@ export interface Exchange {
   timeoutMs: number;
 }
 
-export async function exchangeJson<T>(x: Exchange): Promise<UpstreamResponse<T>> {
-  const res = await x.pool.request({
-    method: x.method,
-    path: x.path,
-    headers: {
-      accept: 'application/json',
-      ...(x.body === undefined ? {} : { 'content-type': 'application/json' }),
-      ...x.headers,
-    },
-    body: x.body === undefined ? undefined : JSON.stringify(x.body),
-    signal: AbortSignal.timeout(x.timeoutMs),
+/**
+ * Settles with `request` or rejects when `signal` aborts, whichever comes first. undici honours the signal once a
+ * request is on a connection, but not while the request waits for one to be made: a peer that drops SYNs (a deleted
+ * pod's address) holds it until the pool's connect timeout. A request still pending then is left to fail or finish
+ * on its own, its body discarded.
+ */
+function bySignal<R extends { body: { dump(): Promise<unknown> } }>(
+  request: Promise<R>,
+  signal: AbortSignal,
+): Promise<R> {
+  if (signal.aborted) return Promise.reject(signal.reason as Error);
+  return new Promise<R>((resolve, reject) => {
+    let late = false;
+    const onAbort = () => {
+      late = true;
+      reject(signal.reason as Error);
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+    request.then(
+      (res) => {
+        signal.removeEventListener('abort', onAbort);
+        if (late) void res.body.dump().catch(() => undefined);
+        else resolve(res);
+      },
+      (err: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        if (!late) reject(err as Error);
+      },
+    );
   });
+}
+
+export async function exchangeJson<T>(x: Exchange): Promise<UpstreamResponse<T>> {
+  const signal = AbortSignal.timeout(x.timeoutMs);
+  const res = await bySignal(
+    x.pool.request({
+      method: x.method,
+      path: x.path,
+      headers: {
+        accept: 'application/json',
+        ...(x.body === undefined ? {} : { 'content-type': 'application/json' }),
+        ...x.headers,
+      },
+      body: x.body === undefined ? undefined : JSON.stringify(x.body),
+      signal,
+    }),
+    signal,
+  );
   const text = await res.body.text();
   let parsed: unknown;
   try {
@@ -53,7 +89,8 @@ export async function exchangeJson<T>(x: Exchange): Promise<UpstreamResponse<T>>
 /** GET `path` (e.g. /readyz): null when it answers 2xx, otherwise what went wrong. */
 export async function probeReady(pool: Pool, path: string, timeoutMs: number): Promise<string | null> {
   try {
-    const res = await pool.request({ method: 'GET', path, signal: AbortSignal.timeout(timeoutMs) });
+    const signal = AbortSignal.timeout(timeoutMs);
+    const res = await bySignal(pool.request({ method: 'GET', path, signal }), signal);
     await res.body.dump();
     return res.statusCode >= 200 && res.statusCode < 300 ? null : `probe answered ${res.statusCode}`;
   } catch (err) {

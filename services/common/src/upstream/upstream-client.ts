@@ -252,7 +252,13 @@ export class UpstreamClient {
   private createEndpoint(url: string): UpstreamEndpoint {
     const path = this.opts.probePath ?? '/readyz';
     const probe = (e: UpstreamEndpoint) => probeReady(e.pool, path, this.opts.timeoutMs);
-    return new UpstreamEndpoint(url, this.policy, probe, this.opts.connectionsPerEndpoint ?? 64);
+    return new UpstreamEndpoint(
+      url,
+      this.policy,
+      probe,
+      this.opts.connectionsPerEndpoint ?? 64,
+      this.opts.timeoutMs,
+    );
   }
 }
 

@@ -40,8 +40,14 @@ export class UpstreamEndpoint {
     private readonly policy: EjectionPolicy,
     private readonly probe: Probe,
     connections: number,
+    /** Bound on making a connection (undici's default is 10 s), so that sockets to a vanished peer do not linger. */
+    connectTimeoutMs: number,
   ) {
-    this.pool = new Pool(url, { connections, keepAliveTimeout: 30_000 });
+    this.pool = new Pool(url, {
+      connections,
+      keepAliveTimeout: 30_000,
+      connect: { timeout: connectTimeoutMs },
+    });
   }
 
   get healthy(): boolean {
