@@ -58,6 +58,10 @@ def tar_of_dir(prefix, directory, out_path):
             rel = os.path.relpath(base, directory)
             arc = prefix.strip("/") if rel == "." else prefix.strip("/") + "/" + rel
             tar.add(base, arcname=arc, recursive=False, filter=root_owned)
+            # os.walk lists symlinks to directories (npm's workspace links) with the directories: keep them as links.
+            for name in [d for d in dirs if os.path.islink(os.path.join(base, d))]:
+                dirs.remove(name)
+                files.append(name)
             for name in sorted(files):
                 tar.add(os.path.join(base, name), arcname=arc + "/" + name, recursive=False, filter=root_owned)
 
