@@ -36,8 +36,11 @@ fi
 PATH=$K8S_BIN_DIR:$PATH
 
 # Refuse to share the node's iptables with another Kubernetes: down.sh removes every KUBE-* chain.
-if iptables-save 2>/dev/null | grep -q '^:KUBE-'; then
-  die "iptables already has KUBE-* chains (another kube-proxy or kubelet?): not starting beside it"
+if iptables-save 2>/dev/null | grep -q '^:\(KUBE\|CNI\)-'; then
+  die "iptables already has KUBE-*/CNI-* chains (another kube-proxy or kubelet?): not starting beside it"
+fi
+if [ -d /sys/fs/cgroup/pids/kubepods ] || [ -d /sys/fs/cgroup/kubepods ]; then
+  die "a kubepods cgroup exists already (another kubelet?): not starting beside it"
 fi
 for port in 127.0.0.1:2379 127.0.0.1:2380 127.0.0.1:10248 127.0.0.1:10249 127.0.0.1:10256 127.0.0.1:10257 \
   127.0.0.1:10259 127.0.0.1:18181; do
@@ -46,6 +49,8 @@ done
 
 mkdir -p "$PID_DIR" "$LOG_DIR" "$PKI" "$CLUSTER_DIR"/{etcd,containerd,kubelet,pod-logs,cni/net.d,pv,config}
 chmod 700 "$CLUSTER_DIR" "$PKI"
+# What down.sh may remove: the kubepods cgroups and the KUBE-*/CNI-* chains are ours (checked just above).
+touch "$CLUSTER_DIR/kubepods.ours" "$CLUSTER_DIR/chains.ours"
 
 # --- 2. certificates --------------------------------------------------------------------------------------------
 say "certificates (openssl: CA, serving and client certificates, service-account key)"
@@ -121,6 +126,7 @@ say "kubelet (node $NODE_NAME at $BRIDGE_IP), kube-proxy (iptables)"
 start_process kubelet kubelet --config="$CLUSTER_DIR/config/kubelet.yaml" \
   --kubeconfig="$CLUSTER_DIR/config/kubelet.kubeconfig" --root-dir="$CLUSTER_DIR/kubelet" \
   --cert-dir="$CLUSTER_DIR/kubelet/pki" --node-ip="$BRIDGE_IP" --hostname-override="$NODE_NAME" --v=1
+touch "$CLUSTER_DIR/kube-proxy.ran"
 start_process kube-proxy kube-proxy --config="$CLUSTER_DIR/config/kube-proxy.yaml" --v=1
 wait_until "$timeout" "node $NODE_NAME registered" cluster_kubectl get node "$NODE_NAME"
 cluster_kubectl wait --for=condition=Ready "node/$NODE_NAME" --timeout="${timeout}s" >/dev/null ||
