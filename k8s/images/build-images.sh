@@ -39,7 +39,7 @@ if wanted postgres; then
   oci --name docker.io/bazar-local/postgres:15 --out "$out/postgres.tar" --work "$cache/work/postgres" \
     --layer "$base" --layer-file "usr/local/bin/docker-entrypoint.sh=$here/postgres/docker-entrypoint.sh" \
     --env "$pg_path" --env PGDATA=/var/lib/postgresql/data --env LANG=C.UTF-8 \
-    --entrypoint '["docker-entrypoint.sh"]' --cmd '["postgres"]' --expose 5432/tcp --user 999:999
+    --entrypoint '["docker-entrypoint.sh"]' --cmd '["postgres"]' --expose 5432/tcp --user 999:999 --stop-signal SIGINT
 fi
 
 if wanted curl; then
@@ -51,7 +51,7 @@ fi
 if wanted redis; then
   say "redis"
   oci --name docker.io/bazar-local/redis:7 --out "$out/redis.tar" --layer "$base" --env "$plain_path" \
-    --user 999:999 --cmd '["redis-server"]' --expose 6379/tcp
+    --user 999:999 --workdir /data --cmd '["redis-server"]' --expose 6379/tcp
 fi
 
 if wanted bazar; then
@@ -60,6 +60,8 @@ if wanted bazar; then
   src=$cache/work/bazar-src
   say "bazar: copying $repo's working tree to $src"
   mkdir -p "$src"
+  # (Deleted but still tracked files are skipped: ls-files lists them until the deletion is committed.)
+  # shellcheck disable=SC2016 # $f belongs to the inner sh
   (cd "$repo" && git ls-files -z --cached --others --exclude-standard -- package.json package-lock.json \
     'tsconfig*.json' services | xargs -0 -r sh -c 'for f; do [ -e "$f" ] && printf "%s\0" "$f"; done' _ |
     tar --null -T - -cf -) | tar -C "$src" -xf -
@@ -112,4 +114,4 @@ if wanted bazar; then
     --entrypoint '["node"]' --cmd '["services/frontend/dist/src/main.js"]' \
     --expose 8080/tcp --expose 7001/tcp --expose 7002/tcp
 fi
-say "done: $(cd "$out" && ls -1 ./*.tar | tr '\n' ' ')"
+say "done: $(find "$out" -maxdepth 1 -name '*.tar' -printf '%f ')"

@@ -109,6 +109,7 @@ def main():
     parser.add_argument("--entrypoint", type=json.loads)
     parser.add_argument("--cmd", type=json.loads)
     parser.add_argument("--expose", action="append", default=[])
+    parser.add_argument("--stop-signal", help="the signal that stops the container (containerd honours it)")
     parser.add_argument("--label", action="append", default=[])
     args = parser.parse_args()
     if not args.layers:
@@ -142,6 +143,8 @@ def main():
         config["config"]["Entrypoint"] = args.entrypoint
     if args.cmd is not None:
         config["config"]["Cmd"] = args.cmd
+    if args.stop_signal:
+        config["config"]["StopSignal"] = args.stop_signal
     if args.expose:
         config["config"]["ExposedPorts"] = {port: {} for port in args.expose}
     if args.label:

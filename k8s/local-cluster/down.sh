@@ -34,7 +34,7 @@ if [ -n "$(pid_of containerd)" ]; then
 fi
 if [ -f "$CLUSTER_DIR/kubepods.ours" ]; then
   for _ in 1 2 3; do
-    find /sys/fs/cgroup/*/kubepods -name cgroup.procs 2>/dev/null | xargs -r cat 2>/dev/null | sort -u |
+    find /sys/fs/cgroup/*/kubepods -name cgroup.procs -exec cat {} + 2>/dev/null | sort -u |
       xargs -r kill -KILL 2>/dev/null || true
     sleep 0.5
   done
@@ -42,7 +42,7 @@ fi
 # Shims of our containerd: their command line names our socket, nobody else's.
 for dir in /proc/[0-9]*; do
   if tr '\0' ' ' <"$dir/cmdline" 2>/dev/null | grep -qF -- "-address $CONTAINERD_SOCK "; then
-    kill -KILL "${dir#/proc/}" 2>/dev/null && say "killed shim ${dir#/proc/}" || true
+    if kill -KILL "${dir#/proc/}" 2>/dev/null; then say "killed shim ${dir#/proc/}"; fi
   fi
 done
 stop_process containerd 20
@@ -86,7 +86,7 @@ network_down
 
 # 6. The pods' cgroups, deepest first.
 if [ -f "$CLUSTER_DIR/kubepods.ours" ]; then
-  find /sys/fs/cgroup/*/kubepods -depth -type d 2>/dev/null | xargs -r rmdir 2>/dev/null || true
+  find /sys/fs/cgroup/*/kubepods -depth -type d -exec rmdir {} + 2>/dev/null || true
 fi
 
 # 7. Mounts under the run dir (overlay snapshots, secret tmpfs, netns), deepest first, then the dir.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# shellcheck disable=SC2034 # the paths are read by the scripts that source this file
 # Helpers shared by up.sh, down.sh, load-image.sh and smoke.sh (sourced, not run).
 # shellcheck source=k8s/local-cluster/versions.sh
 source "$(dirname "${BASH_SOURCE[0]}")/versions.sh"

@@ -40,6 +40,7 @@ if [ ! -s "$PGDATA/PG_VERSION" ]; then
     [ -e "$file" ] || continue
     case "$file" in
       *.sh)
+        # shellcheck disable=SC1090 # the init scripts are the image user's
         if [ -x "$file" ]; then log "running $file"; "$file"; else log "sourcing $file"; . "$file"; fi
         ;;
       *.sql)
