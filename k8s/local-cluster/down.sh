@@ -41,7 +41,7 @@ if [ -f "$CLUSTER_DIR/kubepods.ours" ]; then
 fi
 # Shims of our containerd: their command line names our socket, nobody else's.
 for dir in /proc/[0-9]*; do
-  if tr '\0' ' ' <"$dir/cmdline" 2>/dev/null | grep -qF -- "-address $CONTAINERD_SOCK "; then
+  if { tr '\0' ' ' <"$dir/cmdline"; } 2>/dev/null | grep -qF -- "-address $CONTAINERD_SOCK "; then
     if kill -KILL "${dir#/proc/}" 2>/dev/null; then say "killed shim ${dir#/proc/}"; fi
   fi
 done
