@@ -24,6 +24,7 @@ for name in coredns kube-proxy kubelet kube-scheduler kube-controller-manager; d
 # 2. The pods: their tasks through containerd (which also ends the shims), then anything left in the pods'
 #    cgroups (up.sh refused to start if a kubepods cgroup existed before, so these are ours).
 if [ -n "$(pid_of containerd)" ]; then
+  say "killing the pods' containers"
   for task in $(timeout 20 ctr --address "$CONTAINERD_SOCK" -n k8s.io tasks ls -q 2>/dev/null || true); do
     timeout 10 ctr --address "$CONTAINERD_SOCK" -n k8s.io tasks kill -a -s SIGKILL "$task" >/dev/null 2>&1 || true
   done
@@ -45,6 +46,7 @@ for dir in /proc/[0-9]*; do
     if kill -KILL "${dir#/proc/}" 2>/dev/null; then say "killed shim ${dir#/proc/}"; fi
   fi
 done
+say "stopping containerd"
 stop_process containerd 20
 
 # 3. Control plane and etcd.
@@ -60,6 +62,7 @@ done
 
 # 5. iptables: kube-proxy's own cleanup, then the chains kube-proxy, the kubelet and the CNI plugins leave (up.sh
 #    refused to start beside foreign KUBE-* chains), then our fence, bridge and sysctls.
+say "iptables: kube-proxy --cleanup, KUBE-*/CNI-* chains, our fence"
 if [ -x "$K8S_BIN_DIR/kube-proxy" ] && [ -f "$CLUSTER_DIR/kube-proxy.ran" ]; then
   kube-proxy --cleanup >>"$LOG_DIR/kube-proxy-cleanup.log" 2>&1 || true
 fi
@@ -84,11 +87,27 @@ if [ -f "$CLUSTER_DIR/chains.ours" ]; then
 fi
 network_down
 
+# What containerd and the kubelet keep outside the run dir: our links, our CNI results, and the paths up.sh saw
+# come into being (nothing of ours runs any more, so nothing is using them).
+find /var/log/containers -maxdepth 1 -type l -lname "$CLUSTER_DIR/*" -delete 2>/dev/null || true
+for result in /var/lib/cni/results/bazar-*-eth0; do
+  [ -e "$result" ] || continue
+  id=${result#/var/lib/cni/results/bazar-}
+  id=${id%-eth0}
+  rm -f "$result" "/var/lib/cni/results/cni-loopback-$id-lo"
+done
+if [ -f "$CLUSTER_DIR/host-paths.created" ]; then
+  while read -r path; do
+    case "$path" in /run/containerd | /var/lib/cni | /var/lib/kubelet | /var/log/containers) rm -rf "$path" ;; esac
+  done <"$CLUSTER_DIR/host-paths.created"
+fi
+
 # 6. The pods' cgroups, deepest first.
 if [ -f "$CLUSTER_DIR/kubepods.ours" ]; then
   find /sys/fs/cgroup/*/kubepods -depth -type d -exec rmdir {} + 2>/dev/null || true
 fi
 
+say "unmounting under $CLUSTER_DIR"
 # 7. Mounts under the run dir (overlay snapshots, secret tmpfs, netns), deepest first, then the dir.
 for _ in 1 2 3; do
   mounts=$(awk -v d="$CLUSTER_DIR" 'index($5, d "/") == 1 || $5 == d {print $5}' /proc/self/mountinfo | sort -r)

@@ -42,6 +42,10 @@ fi
 if [ -d /sys/fs/cgroup/pids/kubepods ] || [ -d /sys/fs/cgroup/kubepods ]; then
   die "a kubepods cgroup exists already (another kubelet?): not starting beside it"
 fi
+if ip link show "$BRIDGE" >/dev/null 2>&1; then die "interface $BRIDGE exists already"; fi
+if ip -4 route show | grep -q "^${POD_CIDR%/*}\|^${SERVICE_CIDR%/*}\| via ${BRIDGE_IP} \|src ${BRIDGE_IP} "; then
+  die "$POD_CIDR or $SERVICE_CIDR is routed on this machine already: edit versions.sh to pick free ranges"
+fi
 for port in 127.0.0.1:2379 127.0.0.1:2380 127.0.0.1:10248 127.0.0.1:10249 127.0.0.1:10256 127.0.0.1:10257 \
   127.0.0.1:10259 127.0.0.1:18181; do
   if ss -Hltn "sport = :${port##*:}" | grep -q .; then die "port ${port##*:} is in use"; fi
@@ -51,6 +55,8 @@ mkdir -p "$PID_DIR" "$LOG_DIR" "$PKI" "$CLUSTER_DIR"/{etcd,containerd,kubelet,po
 chmod 700 "$CLUSTER_DIR" "$PKI"
 # What down.sh may remove: the kubepods cgroups and the KUBE-*/CNI-* chains are ours (checked just above).
 touch "$CLUSTER_DIR/kubepods.ours" "$CLUSTER_DIR/chains.ours"
+for path in "${HOST_PATHS[@]}"; do [ -e "$path" ] || echo "$path" >>"$CLUSTER_DIR/host-paths.created"; done
+trap 'echo "[up] failed: bash $here/down.sh removes what was started" >&2' ERR
 
 # --- 2. certificates --------------------------------------------------------------------------------------------
 say "certificates (openssl: CA, serving and client certificates, service-account key)"

@@ -27,5 +27,9 @@ KUBERNETES_SERVICE_IP=10.96.0.1
 DNS_SERVICE_IP=10.96.0.10
 CLUSTER_DOMAIN=cluster.local
 NODE_NAME=bazar-local
+# Paths outside the run dir that containerd 1.6 and the kubelet use whatever they are told (shim sockets, the CNI
+# result cache, device-plugin sockets, the /var/log/containers links): up.sh notes which of them it brings into
+# being, and down.sh removes those (and our own entries in the others).
+HOST_PATHS=(/run/containerd /var/lib/cni /var/lib/kubelet /var/log/containers)
 # The iptables chain of our own that keeps pod traffic on the bridge (see up.sh).
 FENCE_CHAIN=BAZAR-POD-FENCE
