@@ -1,0 +1,3 @@
+module bazar.local/pause
+
+go 1.22
