@@ -1,19 +1,23 @@
 #!/bin/sh
-# Bazar's PostgreSQL primary, on the official `postgres` image. Every input is an environment variable.
+# Bazar's PostgreSQL primary, on any image with the PostgreSQL 15 server binaries on PATH (the official `postgres`
+# image, or one built from Debian's postgresql-15: no image entrypoint is used). Every input is an environment
+# variable.
 #
-#   postgres-primary.sh            run by the image's entrypoint from /docker-entrypoint-initdb.d on the first start
-#                                  (empty data dir), against its temporary socket-only server: creates the service
-#                                  roles (with pg_monitor) and databases, the replication role and the standby's
-#                                  replication slot, and writes pg_hba.conf. Safe to run again.
-#   postgres-primary.sh start CMD…   the container's command on every start: rewrites pg_hba.conf (so a changed
-#                                  ALLOWED_CIDRS applies after `helm upgrade`), then execs CMD (the image's
-#                                  `docker-entrypoint.sh postgres -c …`).
+#   postgres-primary.sh start CMD…   the container's command on every start. With an empty data dir it runs initdb
+#                                  (superuser POSTGRES_USER with POSTGRES_PASSWORD, POSTGRES_INITDB_ARGS), then
+#                                  the init step below against a temporary socket-only server; otherwise it
+#                                  rewrites pg_hba.conf (so a changed ALLOWED_CIDRS applies after `helm upgrade`).
+#                                  Then it execs CMD (`postgres -c …`).
+#   postgres-primary.sh            the init step alone, against a running server reached through PGHOST/PGPORT:
+#                                  creates the service roles (with pg_monitor) and databases, the replication role
+#                                  and the standby's replication slot, and writes pg_hba.conf. Safe to run again.
 #
 # Inputs: PGDATA; POSTGRES_USER (superuser, default postgres); CATALOG_DB_PASSWORD, ORDERS_DB_PASSWORD,
 # REPLICATION_PASSWORD; CATALOG_DB/CATALOG_USER (default catalog), ORDERS_DB/ORDERS_USER (default orders),
 # REPLICATION_USER (default replicator); REPLICATION_SLOT (default bazar_replica; empty: no slot);
 # ALLOWED_CIDRS: space-separated networks allowed to log in over TCP (the pod network). psql reaches the server
-# through the usual PGHOST/PGPORT (the entrypoint's temporary server listens on the default Unix socket).
+# through the usual PGHOST/PGPORT; the temporary server of a first start listens on PGHOST's socket directory
+# (default /var/run/postgresql) and PGPORT (default 5432).
 set -eu
 
 CATALOG_DB=${CATALOG_DB:-catalog}
@@ -83,6 +87,25 @@ SQL
   log "roles $CATALOG_USER, $ORDERS_USER (pg_monitor), $REPLICATION_USER (replication); databases $CATALOG_DB, $ORDERS_DB; slot '${REPLICATION_SLOT}'"
 }
 
+# An empty data directory: initdb, then the init step against a temporary socket-only server (what the official
+# image's entrypoint would do; done here, any image with the PostgreSQL 15 binaries will do).
+initialise() {
+  : "${POSTGRES_PASSWORD:?POSTGRES_PASSWORD must be set for a new database}"
+  mkdir -p "$PGDATA"
+  chmod 700 "$PGDATA"
+  pwfile=$(mktemp "${TMPDIR:-/tmp}/pwfile.XXXXXX")
+  printf '%s\n' "$POSTGRES_PASSWORD" >"$pwfile"
+  # shellcheck disable=SC2086 # a list of initdb arguments
+  initdb -D "$PGDATA" --username="${POSTGRES_USER:-postgres}" --pwfile="$pwfile" --auth-local=trust \
+    --auth-host=scram-sha-256 ${POSTGRES_INITDB_ARGS:-} >&2
+  rm -f "$pwfile"
+  pg_ctl -D "$PGDATA" -w -o "-c listen_addresses='' -c unix_socket_directories='${PGHOST:-/var/run/postgresql}'" \
+    start >&2
+  init_database
+  write_hba
+  pg_ctl -D "$PGDATA" -m fast -w stop >&2
+}
+
 case "${1:-init}" in
   init)
     init_database
@@ -90,9 +113,8 @@ case "${1:-init}" in
     ;;
   start)
     shift
-    [ $# -gt 0 ] || { log 'start: give the command to run (docker-entrypoint.sh postgres …)'; exit 64; }
-    # On the first start the data dir is still empty: the init step above writes pg_hba.conf then.
-    if [ -s "${PGDATA:?}/PG_VERSION" ]; then write_hba; fi
+    [ $# -gt 0 ] || { log 'start: give the command to run (postgres …)'; exit 64; }
+    if [ -s "${PGDATA:?}/PG_VERSION" ]; then write_hba; else initialise; fi
     exec "$@"
     ;;
   *)

@@ -320,3 +320,9 @@ readinessProbe:
 {{- fail "otel.jaeger.enabled needs otel.collector.enabled (the services send to the collector, which feeds Jaeger)" -}}
 {{- end -}}
 {{- end -}}
+
+{{/* PATH for containers of the Postgres image: its server binaries by name, whichever image provides them. */}}
+{{- define "bazar.postgresPath" -}}
+- name: PATH
+  value: /usr/lib/postgresql/15/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+{{- end -}}

@@ -97,60 +97,33 @@ describe('chart scripts (charts/bazar/files)', function () {
   });
 
   describe('postgres-primary.sh', () => {
-    it('creates the service roles with pg_monitor, their databases, the replication role and slot; superuser only on the socket', async () => {
-      // What the postgres image's entrypoint does on a first start: initdb, then a socket-only temporary server with
-      // the container's arguments (synchronous_standby_names included), then /docker-entrypoint-initdb.d/*.sh.
-      const pwfile = join(sandbox.dir, 'pw');
-      await writeFile(pwfile, secrets.POSTGRES_PASSWORD, { mode: 0o600 });
-      await ownedByPostgres(sandbox, pwfile);
-      await sandbox.tools.run('initdb', [
-        '-D',
-        primaryData,
-        '-U',
-        'postgres',
-        `--pwfile=${pwfile}`,
-        '--no-sync',
-      ]);
-      const chartArgs = renderedArgs('postgresql-primary-statefulset.yaml');
-      assert.ok(chartArgs.includes(`synchronous_standby_names=${STANDBY}`), chartArgs.join(' '));
-      const tempServer = [...localServerArgs(chartArgs, primaryPort, socketDir), '-c', 'listen_addresses='];
-      const log = join(sandbox.dir, 'temp-server.log');
-      await sandbox.tools.run('pg_ctl', [
-        '-D',
-        primaryData,
-        '-w',
-        '-l',
-        log,
-        '-o',
-        tempServer.map(quoteArg).join(' '),
-        'start',
-      ]);
-      const socketEnv = { PGHOST: socketDir, PGPORT: String(primaryPort) };
-      try {
-        for (let run = 1; run <= 2; run++) {
-          // The second run proves the script is safe to repeat (an init that was interrupted and retried).
-          const init = await sandbox.run('postgres-primary.sh', {
-            env: { ...primaryEnv(), ...socketEnv },
-            asPostgres: true,
-          });
-          assert.equal(init.code, 0, `run ${run}: ${init.output}`);
-        }
-      } finally {
-        await sandbox.tools.run('pg_ctl', ['-D', primaryData, '-w', '-m', 'fast', 'stop']);
-      }
-
-      // Every later start: the container command (start mode) rewrites pg_hba.conf and execs the server.
-      primary = sandbox.start('postgres-primary.sh', {
-        env: primaryEnv(),
+    const socketEnv = () => ({ PGHOST: socketDir, PGPORT: String(primaryPort) });
+    /** The container's command: `postgres-primary.sh start postgres <the chart's arguments>`. */
+    const startPrimary = () =>
+      sandbox.start('postgres-primary.sh', {
+        env: { ...primaryEnv(), ...socketEnv() },
         args: [
           'start',
           join(sandbox.tools.bindir, 'postgres'),
-          ...localServerArgs(chartArgs, primaryPort, socketDir),
+          ...localServerArgs(renderedArgs('postgresql-primary-statefulset.yaml'), primaryPort, socketDir),
         ],
         asPostgres: true,
       });
-      await primary.waitForOutput(/pg_hba\.conf allows 127\.0\.0\.1\/32/, 10_000);
-      await waitFor('the primary to accept connections', () => superuser('SELECT 1'), { timeoutMs: 20_000 });
+
+    it('a first start initialises: the service roles with pg_monitor, their databases, the replication role and slot; superuser only on the socket', async () => {
+      // On an empty data dir: initdb, the init step on a temporary socket-only server, then the server itself with
+      // the chart's arguments (synchronous_standby_names included). No image entrypoint is involved.
+      const chartArgs = renderedArgs('postgresql-primary-statefulset.yaml');
+      assert.ok(chartArgs.includes(`synchronous_standby_names=${STANDBY}`), chartArgs.join(' '));
+      primary = startPrimary();
+      await primary.waitForOutput(/pg_hba\.conf allows 127\.0\.0\.1\/32/, 60_000);
+      await waitFor('the primary to accept connections', () => superuser('SELECT 1'), { timeoutMs: 60_000 });
+      // The init step alone, again, against the running server: safe to repeat.
+      const again = await sandbox.run('postgres-primary.sh', {
+        env: { ...primaryEnv(), ...socketEnv() },
+        asPostgres: true,
+      });
+      assert.equal(again.code, 0, again.output);
 
       const roles = await superuser(
         `SELECT rolname, rolreplication, pg_has_role(rolname, 'pg_monitor', 'MEMBER') AS monitor
@@ -192,6 +165,19 @@ describe('chart scripts (charts/bazar/files)', function () {
       await assert.rejects(query(primaryPort, 'catalog', secrets.CATALOG_DB_PASSWORD, 'orders', 'SELECT 1'), {
         message: /no pg_hba\.conf entry/,
       });
+    });
+
+    it('a later start keeps the data (no second initdb) and rewrites pg_hba.conf', async () => {
+      await primary!.stop();
+      primary = startPrimary();
+      await primary.waitForOutput(/pg_hba\.conf allows 127\.0\.0\.1\/32/, 60_000);
+      await waitFor('the primary to accept connections again', () => superuser('SELECT 1'), {
+        timeoutMs: 60_000,
+      });
+      assert.doesNotMatch(primary.output, /initdb|creating directory/i, 'the data directory was kept');
+      assert.deepEqual(await superuser("SELECT count(*)::int AS n FROM pg_roles WHERE rolname = 'catalog'"), [
+        { n: 1 },
+      ]);
     });
 
     it('refuses to start with an ALLOWED_CIDRS entry that is not a network', async () => {
