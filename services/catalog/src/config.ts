@@ -1,5 +1,6 @@
 // Every setting of the catalog service, validated once at start.
 import {
+  checkServiceSettings,
   databaseSettings,
   env,
   loadConfig,
@@ -55,5 +56,10 @@ export const catalogSettings = {
 
 export type CatalogConfig = ConfigOf<typeof catalogSettings>;
 
-export const loadCatalogConfig = (source: Record<string, string | undefined> = process.env): CatalogConfig =>
-  loadConfig(catalogSettings, source);
+export const loadCatalogConfig = (
+  source: Record<string, string | undefined> = process.env,
+): CatalogConfig => {
+  const cfg = loadConfig(catalogSettings, source);
+  checkServiceSettings(cfg);
+  return cfg;
+};

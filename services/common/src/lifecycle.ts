@@ -1,7 +1,7 @@
 // Process lifecycle shared by every service's main.ts: listen, log where, and on SIGTERM/SIGINT stop accepting,
 // drain in-flight requests (bounded), then release resources (pools, timers) and exit.
 import { once } from 'node:events';
-import { createServer, type Server } from 'node:http';
+import { createServer, type Server, type ServerResponse } from 'node:http';
 import type Koa from 'koa';
 import type { Logger } from './logger';
 import { metricsRegistry } from './metrics';
@@ -34,6 +34,16 @@ export async function listen(opts: ListenOptions): Promise<RunningService> {
     opts.app.callback(),
   );
   server.keepAliveTimeout = 65_000; // outlive typical load-balancer idle timeouts
+  // Once closing, every answer says `Connection: close` and its connection ends after it: a keep-alive client
+  // (another pod's pool, kube-proxy) then opens its next request elsewhere, instead of reusing a connection that the
+  // drain deadline would cut in the middle of a request.
+  let draining = false;
+  const answering = new Set<ServerResponse>();
+  server.on('request', (_req, res: ServerResponse) => {
+    if (draining) res.shouldKeepAlive = false;
+    answering.add(res);
+    res.once('close', () => answering.delete(res));
+  });
   const port = await bind(server, opts.port, opts.host);
   const metrics = metricsServer();
   const metricsPort = await bind(metrics, opts.metricsPort, opts.host);
@@ -43,6 +53,8 @@ export async function listen(opts: ListenOptions): Promise<RunningService> {
   const close = () =>
     (closing ??= (async () => {
       opts.log.info('shutting down: no new connections, draining');
+      draining = true;
+      for (const res of answering) if (!res.headersSent) res.shouldKeepAlive = false;
       const drained = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
       const timer = setTimeout(() => server.closeAllConnections(), opts.drainMs);

@@ -33,10 +33,21 @@ export const serviceSettings = {
   ),
   drainMs: setting(
     'SHUTDOWN_DRAIN_MS',
-    env.int(10_000),
-    'on SIGTERM, how long in-flight requests may finish',
+    env.int(12_000),
+    'on SIGTERM, how long in-flight requests may finish; longer than REQUEST_DEADLINE_MS, so that a request ' +
+      'accepted just before the SIGTERM is answered within its deadline rather than cut',
   ),
 };
+
+/** The cross-setting rules of serviceSettings; every service's config loader calls it. */
+export function checkServiceSettings(cfg: { drainMs: number; requestDeadlineMs: number }): void {
+  if (cfg.drainMs <= cfg.requestDeadlineMs) {
+    throw new Error(
+      `SHUTDOWN_DRAIN_MS: must be larger than REQUEST_DEADLINE_MS (${cfg.requestDeadlineMs}), or a pod that ` +
+        'stops cuts requests it accepted before their deadline',
+    );
+  }
+}
 
 export const databaseSettings = {
   databaseUrl: setting('DATABASE_URL', env.url(), 'postgres:// URL of the primary'),

@@ -1,5 +1,13 @@
 // Every setting of the frontend, validated once at start.
-import { env, loadConfig, serviceSettings, setting, upstreamSettings, type ConfigOf } from '@bazar/common';
+import {
+  checkServiceSettings,
+  env,
+  loadConfig,
+  serviceSettings,
+  setting,
+  upstreamSettings,
+  type ConfigOf,
+} from '@bazar/common';
 import { z } from 'zod';
 
 export const frontendSettings = {
@@ -78,6 +86,7 @@ export type FrontendConfig = ConfigOf<typeof frontendSettings>;
 
 export function loadFrontendConfig(source: Record<string, string | undefined> = process.env): FrontendConfig {
   const cfg = loadConfig(frontendSettings, source);
+  checkServiceSettings(cfg);
   if (cfg.cacheStore === 'redis' && !cfg.redisUrl)
     throw new Error('REDIS_URL: required with CACHE_STORE=redis');
   return cfg;

@@ -1,5 +1,6 @@
 // Every setting of the order service, validated once at start.
 import {
+  checkServiceSettings,
   databaseSettings,
   env,
   loadConfig,
@@ -37,6 +38,7 @@ export type OrderConfig = ConfigOf<typeof orderSettings>;
 
 export const loadOrderConfig = (source: Record<string, string | undefined> = process.env): OrderConfig => {
   const cfg = loadConfig(orderSettings, source);
+  checkServiceSettings(cfg);
   upstreamDiscovery('catalog', cfg); // exactly one of CATALOG_URLS and CATALOG_DNS
   return cfg;
 };
