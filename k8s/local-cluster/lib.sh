@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # shellcheck disable=SC2034 # the paths are read by the scripts that source this file
-# Helpers shared by up.sh, down.sh, load-image.sh and smoke.sh (sourced, not run).
+# Helpers shared by up.sh, down.sh, load-image.sh, smoke.sh and ../cluster-e2e.sh (sourced, not run).
 # shellcheck source=k8s/local-cluster/versions.sh
 source "$(dirname "${BASH_SOURCE[0]}")/versions.sh"
 
@@ -64,4 +64,14 @@ wait_until() {
     [ "$(date +%s)" -lt "$deadline" ] || die "$what: not ready within ${seconds}s (logs: $LOG_DIR)"
     sleep 0.5
   done
+}
+
+# build_and_load_images REPO: the four images of REPO's tree (k8s/images/build-images.sh), imported into the
+# cluster's containerd (load-image.sh skips an archive whose manifest is already there).
+build_and_load_images() {
+  local repo=$1 images_dir=${BAZAR_CACHE_DIR:-$HOME/.cache/bazar}/images/out
+  say "images (k8s/images/build-images.sh)"
+  BAZAR_REPO=$repo "$repo/k8s/images/build-images.sh" "$images_dir" >"$LOG_DIR/images.log" 2>&1 ||
+    die "image build failed (see $LOG_DIR/images.log)"
+  "$(dirname "${BASH_SOURCE[0]}")/load-image.sh" "$images_dir"/{bazar,postgres,curl,redis}.tar
 }

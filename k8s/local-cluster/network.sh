@@ -12,6 +12,10 @@ network_up() {
   echo "$BRIDGE" >"$CLUSTER_DIR/bridge"
   ip addr add "$BRIDGE_IP/${POD_CIDR#*/}" dev "$BRIDGE"
   ip link set "$BRIDGE" up
+  # The node's own connections to a ClusterIP (cluster-e2e.sh's load) leave from the bridge address, so the pods'
+  # replies pass the fence below; without it they would use the default route's address and go nowhere else.
+  # The route goes with the bridge (down.sh).
+  ip route add "$SERVICE_CIDR" dev "$BRIDGE" src "$BRIDGE_IP"
 
   # Kept to be restored by down.sh. Routing is needed for Services (kube-proxy DNATs a pod's packet back onto the
   # bridge) and bridged packets must pass iptables, or replies would skip the Service's reverse NAT.

@@ -21,13 +21,7 @@ cluster_kubectl get --raw /readyz >/dev/null 2>&1 || die "the local cluster is n
 mkdir -p "$BAZAR_TOOLS_DIR"
 HELM=$(ensure_tool helm "$HELM_VERSION" helm.sh/helm/v3/cmd/helm) || die "cannot build helm"
 
-if [ "${BAZAR_SKIP_IMAGES:-0}" != 1 ]; then
-  say "images (k8s/images/build-images.sh)"
-  images_dir=${BAZAR_CACHE_DIR:-$HOME/.cache/bazar}/images/out
-  BAZAR_REPO=$repo "$repo/k8s/images/build-images.sh" "$images_dir" >"$LOG_DIR/images.log" 2>&1 ||
-    die "image build failed (see $LOG_DIR/images.log)"
-  "$here/load-image.sh" "$images_dir"/{bazar,postgres,curl,redis}.tar
-fi
+if [ "${BAZAR_SKIP_IMAGES:-0}" != 1 ]; then build_and_load_images "$repo"; fi
 
 say "namespace $ns (pod-security.kubernetes.io/enforce=restricted)"
 cluster_kubectl create namespace "$ns" --dry-run=client -o yaml | cluster_kubectl apply -f - >/dev/null

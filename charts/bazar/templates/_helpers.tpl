@@ -326,3 +326,10 @@ readinessProbe:
 - name: PATH
   value: /usr/lib/postgresql/15/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 {{- end -}}
+
+{{/* preStop sleep of the catalog and order pods, in seconds: a pod being replaced keeps serving until every peer has
+     looked up its successor in DNS again (discovery refresh + 3 s); a StatefulSet stops the next old pod as soon
+     as the new one is Ready (minReadySeconds does not hold its rolling update back). */}}
+{{- define "bazar.handoverSeconds" -}}
+{{- add 3 (div (add .Values.frontend.discoveryRefreshMs 999) 1000) -}}
+{{- end -}}
