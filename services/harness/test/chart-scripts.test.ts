@@ -4,17 +4,11 @@
 // Services' DNS) cannot run here; what the scripts do can, and is checked here.
 import { strict as assert } from 'node:assert';
 import { createServer, type Server } from 'node:http';
-import { rm, writeFile } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import { BazarTopology, callJson, freePort, waitFor } from '../src';
-import {
-  localServerArgs,
-  ownedByPostgres,
-  renderedArgs,
-  ScriptSandbox,
-  type ScriptProcess,
-} from './support/chart-scripts';
+import { localServerArgs, renderedArgs, ScriptSandbox, type ScriptProcess } from './support/chart-scripts';
 
 const STANDBY = 'bazar_replica';
 const secrets = {
@@ -414,8 +408,3 @@ describe('chart scripts (charts/bazar/files)', function () {
     });
   });
 });
-
-/** One pg_ctl -o argument, quoted for the shell pg_ctl hands it to. */
-function quoteArg(arg: string): string {
-  return `'${arg.replaceAll("'", `'\\''`)}'`;
-}

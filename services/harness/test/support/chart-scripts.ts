@@ -3,7 +3,7 @@
 // as postgres (we are often root here, and Postgres refuses to run as root).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { chown, mkdtemp } from 'node:fs/promises';
+import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { onProcessExit } from '../../src/exit-cleanup';
@@ -172,9 +172,4 @@ export function localServerArgs(chartArgs: string[], port: number, socketDir: st
     arg.startsWith('listen_addresses=') ? 'listen_addresses=127.0.0.1' : arg,
   );
   return [...args, '-c', `port=${port}`, '-c', `unix_socket_directories=${socketDir}`];
-}
-
-/** Makes the directory owned by the postgres user (the volume's fsGroup does that in a pod). */
-export async function ownedByPostgres(sandbox: ScriptSandbox, path: string): Promise<void> {
-  if (sandbox.tools.runAs) await chown(path, sandbox.tools.runAs.uid, sandbox.tools.runAs.gid);
 }
