@@ -39,6 +39,9 @@ const isJson = (media: string) => media === 'application/json' || media.endsWith
 
 function newAjv(coerceTypes: boolean): Ajv2020 {
   const ajv = new Ajv2020({
+    // multipleOf is exact arithmetic in JSON Schema; ajv divides doubles (329927833.65 / 0.01 is not an integer
+    // there), so it compares up to this many decimals, as the server does.
+    multipleOfPrecision: 4,
     strict: true,
     strictRequired: false,
     allowUnionTypes: true,
