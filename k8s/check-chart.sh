@@ -7,7 +7,7 @@
 #   5. values.schema.json              bad values are refused (each case below must fail to render)
 #   6. actionlint                      .github/workflows/*.yml
 # Prints progress; exits non-zero if any check fails. `--update-example` rewrites the rendered example.
-# Environment: BAZAR_TOOLS_DIR (tool cache, default .tmp/k8s-tools), BAZAR_REQUIRE_KUBE_LINTER=1 (fail instead of
+# Environment: BAZAR_TOOLS_DIR (tool cache, default ~/.cache/bazar/k8s-tools), BAZAR_REQUIRE_KUBE_LINTER=1 (fail instead of
 # falling back to kube-score when kube-linter cannot be built; CI on GitHub sets it).
 set -uo pipefail
 cd "$(dirname "$0")/.." || exit 1

@@ -16,7 +16,7 @@ ACTIONLINT_VERSION=v1.7.12
 # The Kubernetes release whose OpenAPI schemas the manifests are validated against (the chart's floor).
 K8S_SCHEMA_VERSION=v1.31.14
 
-BAZAR_TOOLS_DIR=${BAZAR_TOOLS_DIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/.tmp/k8s-tools}
+BAZAR_TOOLS_DIR=${BAZAR_TOOLS_DIR:-${BAZAR_CACHE_DIR:-$HOME/.cache/bazar}/k8s-tools}
 
 # tool_path NAME VERSION: where the binary lives once built.
 tool_path() { printf '%s/%s@%s/%s' "$BAZAR_TOOLS_DIR" "$1" "$2" "$1"; }
