@@ -56,6 +56,13 @@ export const databaseSettings = {
     env.url().optional(),
     'postgres:// URL of the streaming replica; unset: all reads go to the primary',
   ),
+  haEngine: setting(
+    'DB_HA_ENGINE',
+    env.flag(false),
+    'an HA engine (Patroni, CloudNativePG) runs the database and DATABASE_URL always leads to its primary: ' +
+      'commits always wait for its synchronous standby (never committed locally by Bazar), reads go to the ' +
+      'primary; DATABASE_REPLICA_URL must be unset',
+  ),
   poolMax: setting('DB_POOL_MAX', env.int(20, 1), 'connections per pool'),
   connectTimeoutMs: setting(
     'DB_CONNECT_TIMEOUT_MS',
@@ -85,7 +92,7 @@ export const databaseSettings = {
   syncCommitDeadlineMs: setting(
     'SYNC_COMMIT_DEADLINE_MS',
     env.int(400, 10),
-    'how long a commit waits for the standby before it is committed locally',
+    'how long a commit waits for the standby before it is committed locally (not with DB_HA_ENGINE)',
   ),
 };
 

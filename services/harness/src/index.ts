@@ -12,6 +12,7 @@ export { BazarTopology, type TopologyOptions } from './topology';
 export { callJson, type CallOptions, type JsonResponse } from './http';
 export { RedisServer } from './redis-server';
 export { EmbeddedPostgres } from './embedded-postgres';
+export { PatroniCluster, type MemberState, type PatroniClusterOptions } from './patroni-cluster';
 export { CutProxy } from './cut-proxy';
 export { holdGate, podHeldAt } from './test-gates';
 export { customerCookie, customerCookieName } from './customer-cookie';

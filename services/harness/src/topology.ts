@@ -6,6 +6,7 @@ import { performance } from 'node:perf_hooks';
 import { join, resolve } from 'node:path';
 import { freePort } from './ports';
 import { EmbeddedPostgres } from './embedded-postgres';
+import { PatroniCluster } from './patroni-cluster';
 import { PostgresCluster } from './postgres-cluster';
 import { RedisServer } from './redis-server';
 import { ServiceProcess } from './service-process';
@@ -14,8 +15,11 @@ import { customerCookie } from './customer-cookie';
 export type ServiceName = 'catalog' | 'order' | 'frontend';
 
 export interface TopologyOptions {
-  /** A real Postgres primary + streaming replica (default), or the embedded PGlite of `npm start`. */
-  database?: 'postgres' | 'embedded';
+  /**
+   * A real Postgres primary + streaming replica (default); the same pair run by Patroni with automatic failover
+   * (`ha`: etcd, HAProxy, DB_HA_ENGINE=true); or the embedded PGlite of `npm start`.
+   */
+  database?: 'postgres' | 'ha' | 'embedded';
   catalogs?: number;
   orders?: number;
   frontends?: number;
@@ -81,7 +85,7 @@ export class BazarTopology {
   private readonly metricsPorts: number[] = [];
 
   private constructor(
-    private readonly database: PostgresCluster | EmbeddedPostgres,
+    private readonly database: PostgresCluster | PatroniCluster | EmbeddedPostgres,
     private readonly opts: TopologyOptions,
   ) {
     this.adminToken = opts.adminToken ?? randomBytes(24).toString('hex');
@@ -90,6 +94,12 @@ export class BazarTopology {
   /** The real Postgres pair (throws for an embedded topology, which has none). */
   get cluster(): PostgresCluster {
     if (!(this.database instanceof PostgresCluster)) throw new Error('this topology runs on embedded PGlite');
+    return this.database;
+  }
+
+  /** The Patroni-run pair (throws unless the topology was started with `database: 'ha'`). */
+  get haCluster(): PatroniCluster {
+    if (!(this.database instanceof PatroniCluster)) throw new Error('this topology runs without Patroni');
     return this.database;
   }
 
@@ -105,7 +115,11 @@ export class BazarTopology {
       ? await step('embedded Postgres (PGlite)', () =>
           EmbeddedPostgres.start([roles.catalog.name, roles.orders.name]),
         )
-      : await step('Postgres primary + streaming replica', () => startClusterRetryingPortRaces());
+      : opts.database === 'ha'
+        ? await step('Patroni: Postgres primary + synchronous standby, etcd, HAProxy', () =>
+            PatroniCluster.start({ databases: [roles.catalog, roles.orders] }),
+          )
+        : await step('Postgres primary + streaming replica', () => startClusterRetryingPortRaces());
     const topo = new BazarTopology(database, opts);
     try {
       if (opts.redis) topo.redis = await step('Redis', () => RedisServer.start());
@@ -171,7 +185,13 @@ export class BazarTopology {
     const db = service === 'catalog' ? roles.catalog : roles.orders;
     const d = this.database;
     const databaseEnv: Record<string, string> =
-      d instanceof PostgresCluster
+      d instanceof PatroniCluster
+        ? {
+            DATABASE_URL: d.url(db.name, db.owner, db.password),
+            DATABASE_REPLICA_URL: '',
+            DB_HA_ENGINE: 'true',
+          }
+        : d instanceof PostgresCluster
         ? {
             DATABASE_URL: d.url('primary', db.name, db.owner, db.password),
             DATABASE_REPLICA_URL: d.url('replica', db.name, db.owner, db.password),

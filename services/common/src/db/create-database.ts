@@ -24,14 +24,22 @@ export async function createDatabase(
   if (cfg.replicaLeaseMs <= cfg.replicaCheckIntervalMs) {
     throw new Error('REPLICA_READ_LEASE_MS must be larger than REPLICA_CHECK_INTERVAL_MS');
   }
+  if (cfg.haEngine && cfg.replicaUrl) {
+    throw new Error(
+      'DB_HA_ENGINE: DATABASE_REPLICA_URL must be unset (reads go to the primary the HA engine runs; see docs)',
+    );
+  }
   await runMigrations(cfg.databaseUrl, migrationsDir, log);
   const base = {
     max: cfg.poolMax,
     connectTimeoutMs: cfg.connectTimeoutMs,
     statementTimeoutMs: cfg.statementTimeoutMs,
   };
+  // Under an HA engine the standby's flush is what makes a commit survive a promotion ('on'); with Bazar's own pair,
+  // remote_apply also makes it visible on the replica at once (the read lease needs that).
+  const synchronousCommit = cfg.haEngine ? 'on' : 'remote_apply';
   const primary = createPool(
-    { ...base, url: cfg.databaseUrl, name: `${service}-primary`, synchronousCommit: 'remote_apply' },
+    { ...base, url: cfg.databaseUrl, name: `${service}-primary`, synchronousCommit },
     log,
   );
   if (!cfg.replicaUrl) {
@@ -39,6 +47,7 @@ export async function createDatabase(
       primary,
       syncCommitDeadlineMs: cfg.syncCommitDeadlineMs,
       statementTimeoutMs: cfg.statementTimeoutMs,
+      haEngine: cfg.haEngine,
       log,
     });
     registerReplicationMetrics(db);

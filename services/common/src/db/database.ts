@@ -28,6 +28,13 @@ export interface DatabaseOptions {
   syncCommitDeadlineMs: number;
   /** The pools' statement_timeout: a statement's own time limit can only be shorter. */
   statementTimeoutMs: number;
+  /**
+   * An HA engine (Patroni, CloudNativePG) owns synchronous replication and failover. It may promote the standby it
+   * names at any moment, so a commit that standby has not confirmed must never be acknowledged: commits always wait
+   * for it (the engine itself stops naming a failed standby, which releases them), are never cut loose here, and
+   * one cut loose by anyone else is answered 503. There is no replica pool: reads go to the primary.
+   */
+  haEngine?: boolean;
   log: Logger;
 }
 
@@ -185,6 +192,7 @@ export class Database {
    * in turn once the standby is known to be in trouble.
    */
   private async commit(client: pg.PoolClient): Promise<boolean> {
+    if (this.opts.haEngine) return this.commitConfirmedByEngineStandby(client);
     if (this.monitor?.mode !== 'sync') {
       await client.query('SET LOCAL synchronous_commit = local; COMMIT');
       return false;
@@ -228,6 +236,30 @@ export class Database {
       this.waitingCommits.delete(pid);
       client.off('notice', onNotice);
     }
+  }
+
+  /**
+   * COMMIT under an HA engine. The server's statement_timeout is lifted for it: on firing during the wait for the
+   * standby it would commit locally and say so only in a warning, leaving an acknowledged-looking commit that the
+   * standby the engine may promote lacks. The client-side bound (the pool's query_timeout) still ends the request
+   * in time; the outcome of such a commit is then unknown (503), and an idempotent retry finds it.
+   */
+  private async commitConfirmedByEngineStandby(client: pg.PoolClient): Promise<boolean> {
+    let cutLoose = false;
+    const onNotice = (n: { message?: string }) => {
+      if (/canceling wait for synchronous replication/i.test(n.message ?? '')) cutLoose = true;
+    };
+    client.on('notice', onNotice);
+    try {
+      await client.query('SET LOCAL statement_timeout = 0; COMMIT');
+    } finally {
+      client.off('notice', onNotice);
+    }
+    if (cutLoose) {
+      this.opts.log.error('a commit was cut loose from the synchronous standby; answered 503, not acknowledged');
+      throw primaryUnavailable();
+    }
+    return true;
   }
 
   /** A commit waited too long for the standby: cut loose every commit of this pod waiting for it. */
