@@ -73,9 +73,13 @@ export class Daemon {
     this.forgetExitHook = undefined;
   }
 
+  logText(): string {
+    return existsSync(this.opts.logFile) ? readFileSync(this.opts.logFile, 'utf8') : '';
+  }
+
   /** The last `lines` lines of its log, headed by its label. */
   logTail(lines = 40): string {
-    const text = existsSync(this.opts.logFile) ? readFileSync(this.opts.logFile, 'utf8') : '';
+    const text = this.logText();
     return `--- ${this.opts.label} log (${this.opts.logFile}) ---\n${text.trimEnd().split('\n').slice(-lines).join('\n')}`;
   }
 }

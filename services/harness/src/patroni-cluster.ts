@@ -110,9 +110,13 @@ class Member {
     if (pid === undefined) return;
     const family = [pid, ...childPids(pid)];
     process.kill(pid, 'SIGKILL');
-    await waitFor(`${this.name}'s postmaster ${pid} and its backends to exit`, async () => family.every(isProcessGone), {
-      timeoutMs,
-    });
+    await waitFor(
+      `${this.name}'s postmaster ${pid} and its backends to exit`,
+      async () => family.every(isProcessGone),
+      {
+        timeoutMs,
+      },
+    );
   }
 }
 
@@ -253,7 +257,11 @@ export class PatroniCluster {
   }
 
   /** Runs one statement as the superuser on the primary (through HAProxy), on a fresh connection. */
-  query<R extends QueryResultRow = QueryResultRow>(sql: string, params: unknown[] = [], database = 'postgres') {
+  query<R extends QueryResultRow = QueryResultRow>(
+    sql: string,
+    params: unknown[] = [],
+    database = 'postgres',
+  ) {
     return queryRows<R>(this.login(database), sql, params);
   }
 
@@ -272,7 +280,9 @@ export class PatroniCluster {
     let lastError: unknown;
     for (const m of this.members) {
       try {
-        const res = await fetch(`http://127.0.0.1:${m.restPort}/cluster`, { signal: AbortSignal.timeout(1000) });
+        const res = await fetch(`http://127.0.0.1:${m.restPort}/cluster`, {
+          signal: AbortSignal.timeout(1000),
+        });
         if (res.ok) return ((await res.json()) as { members: MemberState[] }).members;
       } catch (err) {
         lastError = err;
@@ -339,6 +349,26 @@ export class PatroniCluster {
     await m.killPostgres(timeoutMs);
   }
 
+  /**
+   * Freezes (SIGSTOP) a standby's WAL receiver: it stays connected, so the primary and Patroni still see a streaming
+   * synchronous standby, but it confirms nothing more. Returns the function that thaws it (SIGCONT).
+   */
+  async freezeWalReceiver(name: string, timeoutMs = 15_000): Promise<() => void> {
+    const m = this.member(name);
+    const pid = await waitFor(
+      `${name}'s walreceiver process`,
+      async () => {
+        const postmaster = m.postmasterPid();
+        return postmaster === undefined ? undefined : childPids(postmaster).find(isWalReceiver);
+      },
+      { timeoutMs },
+    );
+    process.kill(pid, 'SIGSTOP');
+    return () => {
+      if (!isProcessGone(pid)) process.kill(pid, 'SIGCONT');
+    };
+  }
+
   /** Starts a member's Patroni again (after killMember); it rejoins on its own. */
   startMember(name: string): Promise<void> {
     return this.member(name).daemon.start();
@@ -350,8 +380,15 @@ export class PatroniCluster {
     return this.stopping;
   }
 
+  /** Everything a member's Patroni has logged so far (a test waits for a decision it logs). */
+  memberLog(name: string): string {
+    return this.member(name).daemon.logText();
+  }
+
   logs(lines = 30): string {
-    return [this.etcd, this.haproxy, ...this.members.map((m) => m.daemon)].map((d) => d.logTail(lines)).join('\n');
+    return [this.etcd, this.haproxy, ...this.members.map((m) => m.daemon)]
+      .map((d) => d.logTail(lines))
+      .join('\n');
   }
 
   private member(name: string): Member {
@@ -387,7 +424,8 @@ export class PatroniCluster {
     await this.haproxy.stop();
     await this.etcd.stop();
     this.forgetExitHook();
-    if (process.env.KEEP_PG_DIR) process.stderr.write(`PatroniCluster: KEEP_PG_DIR is set, keeping ${this.dir}\n`);
+    if (process.env.KEEP_PG_DIR)
+      process.stderr.write(`PatroniCluster: KEEP_PG_DIR is set, keeping ${this.dir}\n`);
     else await rm(this.dir, { recursive: true, force: true });
   }
 }
@@ -414,6 +452,14 @@ function haproxyConf(port: number, members: Member[]): string {
     ...members.map((m) => `  server ${m.name} 127.0.0.1:${m.pgPort} check port ${m.restPort}`),
     '',
   ].join('\n');
+}
+
+function isWalReceiver(pid: number): boolean {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('walreceiver');
+  } catch {
+    return false;
+  }
 }
 
 async function httpOk(url: string): Promise<boolean> {

@@ -192,21 +192,21 @@ export class BazarTopology {
             DB_HA_ENGINE: 'true',
           }
         : d instanceof PostgresCluster
-        ? {
-            DATABASE_URL: d.url('primary', db.name, db.owner, db.password),
-            DATABASE_REPLICA_URL: d.url('replica', db.name, db.owner, db.password),
-            DB_STANDBY_NAME: d.standbyName,
-          }
-        : {
-            DATABASE_URL: d.url(db.name),
-            DATABASE_REPLICA_URL: '',
-            DB_STANDBY_NAME: '',
-            DB_POOL_MAX: '4',
-            // PGlite has one backend: waiting for a pooled connection is waiting for it, and under a crowd on a
-            // loaded machine that takes longer than a real server's 1.5 s bound. A purchase may wait (its request
-            // deadline still bounds it) rather than be told "busy".
-            DB_CONNECT_TIMEOUT_MS: '5000',
-          };
+          ? {
+              DATABASE_URL: d.url('primary', db.name, db.owner, db.password),
+              DATABASE_REPLICA_URL: d.url('replica', db.name, db.owner, db.password),
+              DB_STANDBY_NAME: d.standbyName,
+            }
+          : {
+              DATABASE_URL: d.url(db.name),
+              DATABASE_REPLICA_URL: '',
+              DB_STANDBY_NAME: '',
+              DB_POOL_MAX: '4',
+              // PGlite has one backend: waiting for a pooled connection is waiting for it, and under a crowd on a
+              // loaded machine that takes longer than a real server's 1.5 s bound. A purchase may wait (its request
+              // deadline still bounds it) rather than be told "busy".
+              DB_CONNECT_TIMEOUT_MS: '5000',
+            };
     return {
       ...base,
       ...databaseEnv,

@@ -256,7 +256,9 @@ export class Database {
       client.off('notice', onNotice);
     }
     if (cutLoose) {
-      this.opts.log.error('a commit was cut loose from the synchronous standby; answered 503, not acknowledged');
+      this.opts.log.error(
+        'a commit was cut loose from the synchronous standby; answered 503, not acknowledged',
+      );
       throw primaryUnavailable();
     }
     return true;
