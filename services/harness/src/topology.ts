@@ -117,7 +117,7 @@ export class BazarTopology {
         )
       : opts.database === 'ha'
         ? await step('Patroni: Postgres primary + synchronous standby, etcd, HAProxy', () =>
-            PatroniCluster.start({ databases: [roles.catalog, roles.orders] }),
+            PatroniCluster.start({ databases: [roles.catalog, roles.orders], logDir: opts.logDir }),
           )
         : await step('Postgres primary + streaming replica', () => startClusterRetryingPortRaces());
     const topo = new BazarTopology(database, opts);

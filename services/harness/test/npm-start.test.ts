@@ -1,5 +1,6 @@
-// `npm start` (its entry point, after the build): the whole topology on the embedded database comes up, the
-// banner's URL serves the storefront and the API, and SIGTERM stops every process it started.
+// `npm start` (its entry point, after the build): the whole topology on the embedded database (and on Postgres run
+// by Patroni) comes up, the banner's URL serves the storefront and the API, and SIGTERM stops every process it
+// started.
 import { strict as assert } from 'node:assert';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
@@ -20,53 +21,67 @@ const refuses = (port: number) =>
 describe('npm start', function () {
   this.timeout(120_000);
 
-  it('starts everything on the embedded database, serves the banner URL, and SIGTERM stops it all', async () => {
-    const port = await freePort();
-    const child = spawn(process.execPath, [launcher, '--port', String(port)], {
-      env: { PATH: process.env.PATH, HOME: process.env.HOME, ADMIN_TOKEN: 'a-test-admin-token-1234' },
-      stdio: ['ignore', 'pipe', 'pipe'],
+  const modes = [
+    { name: 'the embedded database', args: [], database: 'embedded PGlite' },
+    // Debian's patroni, etcd-server and haproxy (CI installs them).
+    {
+      name: 'Postgres run by Patroni (--postgres --ha)',
+      args: ['--postgres', '--ha'],
+      database: 'run by Patroni',
+    },
+  ];
+  for (const mode of modes)
+    it(`starts everything on ${mode.name}, serves the banner URL, and SIGTERM stops it all`, async () => {
+      const port = await freePort();
+      const child = spawn(process.execPath, [launcher, '--port', String(port), ...mode.args], {
+        env: { PATH: process.env.PATH, HOME: process.env.HOME, ADMIN_TOKEN: 'a-test-admin-token-1234' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      const lines: string[] = [];
+      createInterface({ input: child.stdout! }).on('line', (l) => lines.push(l));
+      createInterface({ input: child.stderr! }).on('line', (l) => lines.push(l));
+      const exited = once(child, 'exit');
+      try {
+        await waitFor('the banner', async () => lines.some((l) => l.startsWith('Bazar is ready')), {
+          timeoutMs: 90_000,
+        });
+        const url = `http://127.0.0.1:${port}`;
+        assert.ok(
+          lines.some((l) => l.includes(`Storefront   ${url}/`)),
+          lines.join('\n'),
+        );
+        assert.ok(
+          lines.some((l) => l.startsWith('  Database') && l.includes(mode.database)),
+          lines.join('\n'),
+        );
+        const podPorts = lines.flatMap((l) =>
+          [...l.matchAll(/(?:catalog|order)-\d+ http:\/\/127\.0\.0\.1:(\d+)/g)].map((m) => Number(m[1])),
+        );
+        assert.equal(podPorts.length, 4, 'two catalog and two order pods');
+
+        const page = await fetch(`${url}/`);
+        assert.equal(page.status, 200);
+        assert.match(page.headers.get('content-type') ?? '', /text\/html/);
+        const bought = await callJson('POST', `${url}/purchase/1`, {
+          headers: { 'Idempotency-Key': 'npm-start-test' },
+        });
+        assert.equal(bought.status, 201, JSON.stringify(bought.body));
+        const patched = await callJson('PATCH', `${url}/books/1`, {
+          token: 'a-test-admin-token-1234',
+          body: { price: 31 },
+        });
+        assert.equal(patched.status, 200);
+        assert.equal((await callJson('GET', `${url}/info/1`)).body.price, 31);
+
+        child.kill('SIGTERM');
+        const [code] = await exited;
+        assert.equal(code, 0, lines.join('\n'));
+        for (const p of [port, ...podPorts])
+          assert.ok(await refuses(p), `port ${p} still answers after the stop`);
+      } finally {
+        if (child.exitCode === null) child.kill('SIGKILL');
+      }
     });
-    const lines: string[] = [];
-    createInterface({ input: child.stdout! }).on('line', (l) => lines.push(l));
-    createInterface({ input: child.stderr! }).on('line', (l) => lines.push(l));
-    const exited = once(child, 'exit');
-    try {
-      await waitFor('the banner', async () => lines.some((l) => l.startsWith('Bazar is ready')), {
-        timeoutMs: 90_000,
-      });
-      const url = `http://127.0.0.1:${port}`;
-      assert.ok(
-        lines.some((l) => l.includes(`Storefront   ${url}/`)),
-        lines.join('\n'),
-      );
-      const podPorts = lines.flatMap((l) =>
-        [...l.matchAll(/(?:catalog|order)-\d+ http:\/\/127\.0\.0\.1:(\d+)/g)].map((m) => Number(m[1])),
-      );
-      assert.equal(podPorts.length, 4, 'two catalog and two order pods');
-
-      const page = await fetch(`${url}/`);
-      assert.equal(page.status, 200);
-      assert.match(page.headers.get('content-type') ?? '', /text\/html/);
-      const bought = await callJson('POST', `${url}/purchase/1`, {
-        headers: { 'Idempotency-Key': 'npm-start-test' },
-      });
-      assert.equal(bought.status, 201, JSON.stringify(bought.body));
-      const patched = await callJson('PATCH', `${url}/books/1`, {
-        token: 'a-test-admin-token-1234',
-        body: { price: 31 },
-      });
-      assert.equal(patched.status, 200);
-      assert.equal((await callJson('GET', `${url}/info/1`)).body.price, 31);
-
-      child.kill('SIGTERM');
-      const [code] = await exited;
-      assert.equal(code, 0, lines.join('\n'));
-      for (const p of [port, ...podPorts])
-        assert.ok(await refuses(p), `port ${p} still answers after the stop`);
-    } finally {
-      if (child.exitCode === null) child.kill('SIGKILL');
-    }
-  });
 
   it('refuses a busy port with a clear message', async () => {
     const port = await freePort();

@@ -5,6 +5,8 @@ Usage: npm start [-- options]
   --port N        port of the storefront and public API on 127.0.0.1 (default 8080; env BAZAR_PORT)
   --postgres      a real PostgreSQL primary + streaming replica from this machine's binaries
                   instead of the embedded database (env BAZAR_POSTGRES=true)
+  --ha            with --postgres: the pair run by Patroni, with automatic failover (etcd as its store,
+                  HAProxy leading to the primary; Debian packages patroni, etcd-server, haproxy; env BAZAR_HA=true)
   --redis         a local redis-server as the shared cache store (env BAZAR_REDIS=true)
   --frontends N   frontend pods (default 1), --catalogs N (default 2), --orders N (default 2)
   --no-rate-limits  no per-client rate limits (for load tests from this one address; env BAZAR_RATE_LIMITS=false)

@@ -13,6 +13,7 @@ import { banner, usage } from './banner';
 const { values: args } = parseArgs({
   options: {
     postgres: { type: 'boolean', default: process.env.BAZAR_POSTGRES === 'true' },
+    ha: { type: 'boolean', default: process.env.BAZAR_HA === 'true' },
     redis: { type: 'boolean', default: process.env.BAZAR_REDIS === 'true' },
     port: { type: 'string', default: process.env.BAZAR_PORT ?? '8080' },
     frontends: { type: 'string', default: process.env.BAZAR_FRONTENDS ?? '1' },
@@ -58,6 +59,7 @@ async function main(): Promise<void> {
     process.stdout.write(usage);
     return;
   }
+  if (args.ha && !args.postgres) fail('--ha runs real Postgres under Patroni: use it with --postgres');
   const port = count('port', args.port!, 1, 65535);
   const sizes = {
     frontends: count('frontends', args.frontends!, 1, 8),
@@ -70,9 +72,12 @@ async function main(): Promise<void> {
   const logDir = await mkdtemp(join(tmpdir(), 'bazar-logs-'));
 
   const started = performance.now();
-  process.stdout.write(`Starting Bazar (${args.postgres ? 'real Postgres' : 'embedded database'}) …\n`);
+  const database = args.ha ? 'ha' : args.postgres ? 'postgres' : 'embedded';
+  process.stdout.write(
+    `Starting Bazar (${{ ha: 'real Postgres under Patroni', postgres: 'real Postgres', embedded: 'embedded database' }[database]}) …\n`,
+  );
   const topo = await BazarTopology.start({
-    database: args.postgres ? 'postgres' : 'embedded',
+    database,
     redis: args.redis,
     ...sizes,
     frontendPort: port,
@@ -110,9 +115,11 @@ async function main(): Promise<void> {
       tokenGenerated: process.env.ADMIN_TOKEN === undefined,
       readyMs,
       logDir,
-      database: args.postgres
-        ? 'PostgreSQL primary + synchronous streaming replica'
-        : 'embedded PGlite (in memory)',
+      database: {
+        ha: 'PostgreSQL primary + synchronous standby run by Patroni (automatic failover; etcd, HAProxy)',
+        postgres: 'PostgreSQL primary + synchronous streaming replica',
+        embedded: 'embedded PGlite (in memory)',
+      }[database],
       cache: args.redis ? 'Redis, shared by the frontends' : 'in-memory LRU per frontend',
       pods: [...topo.frontends, ...topo.catalogs, ...topo.orders].map((p) => `${p.name} ${p.url}`),
     }),
