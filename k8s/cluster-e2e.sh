@@ -9,6 +9,9 @@
 #   3. under the same load, a `helm upgrade` that rolls every Deployment and StatefulSet but the Postgres primary;
 #      pass: zero failed requests (any non-2xx or error, retried or not); then one that rolls the primary, the
 #      only pod with no second: reads must not fail, writes may fail while it restarts (I6), nothing may be lost;
+#   4. the pair under Patroni (postgresql.ha.enabled, ci/ha-values.yaml, NetworkPolicies on), in place of the
+#      default release: install + helm test, then under load the leader's pod is deleted; pass: a new primary by
+#      itself, the old one back as the standby, no purchase failed after its one retry, the invariants;
 #   after each load, purchases that failed after their retry are asked again with their key, and the stock taken
 #   must equal the new orders listed by GET /orders (admin), each matched to exactly one key the buyers used;
 # prints a summary and always takes the cluster down again (down.sh).
@@ -34,6 +37,7 @@ release=bazar
 ns_default=bazar-e2e
 ns_laptop=bazar-e2e-laptop
 ns_netpol=bazar-e2e-netpol
+ns_ha=bazar-e2e-ha
 work=$(mktemp -d "${TMPDIR:-/tmp}/bazar-e2e.XXXXXX")
 load_pid=
 cluster_ours=0
@@ -270,11 +274,16 @@ stage_done
 
 # --- 3. pod kills under load ----------------------------------------------------------------------------------
 
-frontend_svc=$(kubectl get svc -n "$ns_default" -l app.kubernetes.io/component=frontend -o name | grep -v -- '-hl$' | sed -n 1p)
-base_url=http://$(kubectl get -n "$ns_default" "$frontend_svc" -o jsonpath='{.spec.clusterIP}:{.spec.ports[0].port}')
-secret=$(kubectl get secret -n "$ns_default" -l app.kubernetes.io/component=secrets -o name | sed -n 1p)
-admin_token=$(kubectl get -n "$ns_default" "$secret" -o jsonpath='{.data.admin-token}' | base64 -d)
-say "frontend Service $frontend_svc at $base_url (from this host through kube-proxy)"
+# point_at NS: base_url and admin_token of the release in NS (its frontend Service, from this host through kube-proxy).
+point_at() {
+  local svc secret
+  svc=$(kubectl get svc -n "$1" -l app.kubernetes.io/component=frontend -o name | grep -v -- '-hl$' | sed -n 1p)
+  base_url=http://$(kubectl get -n "$1" "$svc" -o jsonpath='{.spec.clusterIP}:{.spec.ports[0].port}')
+  secret=$(kubectl get secret -n "$1" -l app.kubernetes.io/component=secrets -o name | sed -n 1p)
+  admin_token=$(kubectl get -n "$1" "$secret" -o jsonpath='{.data.admin-token}' | base64 -d)
+  say "frontend Service $svc of $1 at $base_url"
+}
+point_at "$ns_default"
 
 stage "pod kills under load"
 api PATCH "/books/$book" -d '{"quantity":1000000}' >/dev/null
@@ -350,7 +359,57 @@ say "primary-roll: failed purchases are expected while the only primary restarts
 helm_test "$ns_default"
 stage_done
 
-# --- 5. summary -----------------------------------------------------------------------------------------------
+# --- 5. the pair under Patroni ----------------------------------------------------------------------------------
+# postgresql.ha.enabled: two Patroni members (the Kubernetes API as their store), the services with DB_HA_ENGINE.
+# Under load, the leader's pod is deleted: the standby must take over by itself, with no purchase failing after its
+# one retry and nothing lost; the deleted member must come back as the standby. Laptop-sized, in place of the
+# default release (both would not fit 2 CPUs).
+
+# leader_pod NS: the member labelled role=master by Patroni (the one the postgresql-primary Service selects).
+leader_pod() {
+  kubectl get pods -n "$1" -l app.kubernetes.io/component=postgresql,role=master \
+    -o jsonpath='{range .items[*]}{.metadata.name}{" "}{.status.conditions[?(@.type=="Ready")].status}{"\n"}{end}' |
+    sed -n 's/^\([^ ]*\) True$/\1/p' | sed -n 1p
+}
+stage "install postgresql.ha.enabled=true ($ns_ha) + helm test; the leader's pod deleted under load"
+uninstall "$ns_default"
+install "$ns_ha" -f "$repo/charts/bazar/ci/laptop-values.yaml" -f "$repo/charts/bazar/ci/ha-values.yaml" \
+  --set otel.collector.enabled=false --set otel.jaeger.enabled=false "${no_rate_limits[@]}"
+point_at "$ns_ha"
+api PATCH "/books/$book" -d '{"quantity":1000000}' >/dev/null
+q_before=$(quantity)
+orders_of_book >"$work/orders-before-ha"
+old_leader=$(leader_pod "$ns_ha")
+[ -n "$old_leader" ] || die "no Ready member labelled role=master in $ns_ha"
+start_load ha-failover
+sleep 8
+t=$(date +%s.%N)
+kubectl delete pod "$old_leader" -n "$ns_ha" --wait=false >/dev/null
+deadline=$(($(date +%s) + $(bounded 180)))
+while :; do
+  new_leader=$(leader_pod "$ns_ha")
+  if [ -n "$new_leader" ] && [ "$new_leader" != "$old_leader" ]; then break; fi
+  [ "$(date +%s)" -lt "$deadline" ] || { fail "no new leader within 180s of deleting $old_leader"; break; }
+  sleep 0.2
+done
+failover_s=$(printf '%.1f' "$(echo "$(date +%s.%N) - $t" | bc)")
+say "deleted the leader $old_leader: $new_leader is the Ready primary after ${failover_s}s"
+kubectl wait -n "$ns_ha" --for=condition=Ready "pod/$old_leader" --timeout="$(bounded 300)s" >/dev/null ||
+  fail "$old_leader did not come back Ready"
+rejoin_s=$(printf '%.1f' "$(echo "$(date +%s.%N) - $t" | bc)")
+say "$old_leader back Ready (the standby) after ${rejoin_s}s"
+summary+=("$(printf '  %-42s %5ss' "Patroni: new primary Ready after" "$failover_s")")
+summary+=("$(printf '  %-42s %5ss' "Patroni: old primary back Ready after" "$rejoin_s")")
+sleep 8
+stop_load
+report_load ha-failover
+[ "$(load_field ha-failover 'v.purchases.failed')" = 0 ] || fail "ha-failover: purchases failed after their one retry"
+check_invariants ha-failover "$q_before" "$work/orders-before-ha"
+helm_test "$ns_ha"
+uninstall "$ns_ha"
+stage_done
+
+# --- 6. summary -----------------------------------------------------------------------------------------------
 
 echo
 echo "=== cluster-e2e summary (total $(($(date +%s) - _started))s of a ${budget}s budget) ==="

@@ -4,9 +4,10 @@
 #   bazar.tar     docker.io/library/bazar:dev          k8s/Dockerfile's layout: node, /app (dist, migrations, public,
 #                                                      production node_modules), USER 1000:1000, WORKDIR /app
 #   postgres.tar  docker.io/bazar-local/postgres:15    Debian's PostgreSQL 15 with a docker-entrypoint.sh of ours
+#   patroni.tar   docker.io/bazar-local/patroni:15      Debian's PostgreSQL 15 + Patroni (k8s/Dockerfile.patroni's layout)
 #   curl.tar      docker.io/bazar-local/curl:8         sh + curl + sed, for the chart's helm test pod
 #   redis.tar     docker.io/bazar-local/redis:7        Debian's redis-server
-# All four share one base layer (base-rootfs.sh). Node is this machine's `node` binary (NodeSource's nodejs
+# All five share one base layer (base-rootfs.sh). Node is this machine's `node` binary (NodeSource's nodejs
 # package, v20 here; k8s/Dockerfile uses node:22): the image runs what the tests run.
 #
 # Usage: build-images.sh [--only NAME…] [OUT_DIR]. Environment: BAZAR_REPO (the tree whose services are built,
@@ -40,6 +41,13 @@ if wanted postgres; then
     --layer "$base" --layer-file "usr/local/bin/docker-entrypoint.sh=$here/postgres/docker-entrypoint.sh" \
     --env "$pg_path" --env PGDATA=/var/lib/postgresql/data --env LANG=C.UTF-8 \
     --entrypoint '["docker-entrypoint.sh"]' --cmd '["postgres"]' --expose 5432/tcp --user 999:999 --stop-signal SIGINT
+fi
+
+if wanted patroni; then
+  say "patroni"
+  oci --name docker.io/bazar-local/patroni:15 --out "$out/patroni.tar" --layer "$base" --env "$pg_path" \
+    --env LANG=C.UTF-8 --user 999:999 --cmd '["patroni", "/etc/patroni/patroni.yml"]' --expose 5432/tcp \
+    --expose 8008/tcp
 fi
 
 if wanted curl; then

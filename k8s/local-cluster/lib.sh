@@ -66,12 +66,12 @@ wait_until() {
   done
 }
 
-# build_and_load_images REPO: the four images of REPO's tree (k8s/images/build-images.sh), imported into the
+# build_and_load_images REPO: the five images of REPO's tree (k8s/images/build-images.sh), imported into the
 # cluster's containerd (load-image.sh skips an archive whose manifest is already there).
 build_and_load_images() {
   local repo=$1 images_dir=${BAZAR_CACHE_DIR:-$HOME/.cache/bazar}/images/out
   say "images (k8s/images/build-images.sh)"
   BAZAR_REPO=$repo "$repo/k8s/images/build-images.sh" "$images_dir" >"$LOG_DIR/images.log" 2>&1 ||
     die "image build failed (see $LOG_DIR/images.log)"
-  "$(dirname "${BASH_SOURCE[0]}")/load-image.sh" "$images_dir"/{bazar,postgres,curl,redis}.tar
+  "$(dirname "${BASH_SOURCE[0]}")/load-image.sh" "$images_dir"/{bazar,postgres,patroni,curl,redis}.tar
 }

@@ -8,6 +8,7 @@
 #                                  the init step below against a temporary socket-only server; otherwise it
 #                                  rewrites pg_hba.conf (so a changed ALLOWED_CIDRS applies after `helm upgrade`).
 #                                  Then it execs CMD (`postgres -c …`).
+#   postgres-primary.sh post-bootstrap URL   the roles and databases alone (Patroni's post_bootstrap hook).
 #   postgres-primary.sh            the init step alone, against a running server reached through PGHOST/PGPORT:
 #                                  creates the service roles (with pg_monitor) and databases, the replication role
 #                                  and the standby's replication slot, and writes pg_hba.conf. Safe to run again.
@@ -111,6 +112,11 @@ case "${1:-init}" in
     init_database
     write_hba
     ;;
+  post-bootstrap)
+    # Patroni's post_bootstrap, on the new primary after its initdb (it passes a connection URL; the local socket
+    # serves). Patroni made the replication role, manages the slots and writes pg_hba.conf itself.
+    REPLICATION_SLOT='' init_database
+    ;;
   start)
     shift
     [ $# -gt 0 ] || { log 'start: give the command to run (postgres …)'; exit 64; }
@@ -118,7 +124,7 @@ case "${1:-init}" in
     exec "$@"
     ;;
   *)
-    log "unknown mode '$1' (expected: init, start)"
+    log "unknown mode '$1' (expected: init, start, post-bootstrap)"
     exit 64
     ;;
 esac

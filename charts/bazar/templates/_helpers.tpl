@@ -127,12 +127,18 @@ helm.sh/chart: {{ include "bazar.chart" .ctx }}
 {{ include "bazar.secretEnv" (dict "ctx" .ctx "name" "DB_PASSWORD" "key" .secretKey) }}
 - name: DATABASE_URL
   value: {{ printf "postgres://%s:$(DB_PASSWORD)@%s:5432/%s" .db (include "bazar.serviceFqdn" (dict "ctx" .ctx "component" "postgresql-primary")) .db | quote }}
+{{- if .ctx.Values.postgresql.ha.enabled }}
+# Patroni owns synchronous replication and failover: commits always wait for its standby, reads go to the primary.
+- name: DB_HA_ENGINE
+  value: "true"
+{{- else }}
 {{- if .ctx.Values.postgresql.replica.enabled }}
 - name: DATABASE_REPLICA_URL
   value: {{ printf "postgres://%s:$(DB_PASSWORD)@%s:5432/%s" .db (include "bazar.serviceFqdn" (dict "ctx" .ctx "component" "postgresql-replica")) .db | quote }}
 {{- end }}
 - name: DB_STANDBY_NAME
   value: {{ .ctx.Values.postgresql.standbyName | quote }}
+{{- end }}
 - name: DB_POOL_MAX
   value: {{ .poolMax | quote }}
 {{- end -}}
