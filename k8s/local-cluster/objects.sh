@@ -4,7 +4,7 @@
 # - a default StorageClass without a provisioner and $PV_COUNT hostPath PersistentVolumes under the run dir, so
 #   any claim of up to $PV_SIZE (e.g. a StatefulSet's volumeClaimTemplates) binds at once. Their directories are
 #   world-writable: the kubelet applies no fsGroup to hostPath volumes, and pods run as arbitrary non-root uids.
-PV_COUNT=${BAZAR_PV_COUNT:-8}
+PV_COUNT=${BAZAR_PV_COUNT:-10}
 PV_SIZE=${BAZAR_PV_SIZE:-10Gi}
 
 apply_cluster_objects() {
