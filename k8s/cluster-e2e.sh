@@ -40,6 +40,7 @@ ns_netpol=bazar-e2e-netpol
 ns_ha=bazar-e2e-ha
 work=$(mktemp -d "${TMPDIR:-/tmp}/bazar-e2e.XXXXXX")
 load_pid=
+archiver_pid=
 cluster_ours=0
 failed=()
 summary=()
@@ -74,6 +75,7 @@ fail() {
 cleanup() {
   local rc=$?
   set +e
+  if [ -n "$archiver_pid" ]; then kill "$archiver_pid" 2>/dev/null && wait "$archiver_pid" 2>/dev/null; fi
   if [ -n "$load_pid" ] && kill -0 "$load_pid" 2>/dev/null; then kill -TERM "$load_pid" && wait "$load_pid"; fi
   if [ "$rc" != 0 ] || [ "${#failed[@]}" -gt 0 ]; then
     for ns in "${diag_ns[@]}"; do
@@ -247,6 +249,13 @@ fi
 cluster_ours=1
 bash "$lc/up.sh" >"$work/up.log" 2>&1 || { tail -n 40 "$work/up.log"; die "up.sh failed"; }
 stage_done
+# The kubelet removes a replaced pod's logs with it: copied here every second, kept with the run's logs on failure.
+mkdir -p "$work/pod-logs"
+(while :; do
+  cp -ru "$CLUSTER_DIR/pod-logs/." "$work/pod-logs/" 2>/dev/null
+  sleep 1
+done) &
+archiver_pid=$!
 stage "helm, images (build + import)"
 mkdir -p "$BAZAR_TOOLS_DIR"
 HELM=$(ensure_tool helm "$HELM_VERSION" helm.sh/helm/v3/cmd/helm) || die "cannot build helm"
