@@ -16,6 +16,7 @@ export * from './db/create-database';
 export * from './db/errors';
 export * from './db/replica-monitor';
 export * from './upstream/upstream-client';
+export { bySignal } from './upstream/json-exchange';
 export * from './http/replication-route';
 export * from './paging';
 export * from './http/params';

@@ -4,7 +4,7 @@ import { strict as assert } from 'node:assert';
 import { AppError } from '../src/errors';
 import { StaticEndpointSource } from '../src/discovery/static-endpoint-source';
 import { UpstreamClient, type EjectionPolicy } from '../src/upstream/upstream-client';
-import { Blackhole } from './support/blackhole';
+import { Blackhole } from '@bazar/harness';
 import { CountingServer, deadUrl } from './support/counting-server';
 import { until } from './support/poll';
 import { memoryLogger } from './support/test-logger';

@@ -14,5 +14,6 @@ export { RedisServer } from './redis-server';
 export { EmbeddedPostgres } from './embedded-postgres';
 export { PatroniCluster, type MemberState, type PatroniClusterOptions } from './patroni-cluster';
 export { CutProxy } from './cut-proxy';
+export { Blackhole } from './blackhole';
 export { holdGate, podHeldAt } from './test-gates';
 export { customerCookie, customerCookieName } from './customer-cookie';

@@ -5,7 +5,7 @@
 // the last lease granted there has run out, so that pod serves no cache hit older than the write (I2, I4, I12).
 // With every pod reachable, nothing waits.
 import { setTimeout as delay } from 'node:timers/promises';
-import type { Logger } from '@bazar/common';
+import { bySignal, type Logger } from '@bazar/common';
 import { Pool } from 'undici';
 import type { CacheLeaseGrants } from '../domain/cache-leases';
 
@@ -95,13 +95,18 @@ export class InvalidationFanout implements WriteAnnouncer {
     let problem = '';
     for (let attempt = 1; attempt <= this.opts.attempts && !deadline.aborted; attempt++) {
       try {
-        const res = await this.pool(url).request({
-          method: 'POST',
-          path,
-          headers: { authorization: `Bearer ${this.opts.token}`, 'content-type': 'application/json' },
-          body,
-          signal: deadline,
-        });
+        // bySignal: undici honours the signal only once a connection exists; a deleted pod's address, which
+        // answers no SYN, would otherwise hold the push (and the write waiting for it) for the connect timeout.
+        const res = await bySignal(
+          this.pool(url).request({
+            method: 'POST',
+            path,
+            headers: { authorization: `Bearer ${this.opts.token}`, 'content-type': 'application/json' },
+            body,
+            signal: deadline,
+          }),
+          deadline,
+        );
         await res.body.dump();
         if (res.statusCode === 204) {
           this.stats.delivered++;
@@ -128,7 +133,11 @@ export class InvalidationFanout implements WriteAnnouncer {
 
   private pool(url: string): Pool {
     let pool = this.pools.get(url);
-    if (!pool) this.pools.set(url, (pool = new Pool(url, { connections: 8, keepAliveTimeout: 30_000 })));
+    if (!pool) {
+      // Connecting is bounded too (undici's default is 10 s), so sockets to a vanished pod do not linger.
+      const connect = { timeout: Math.max(this.opts.deadlineMs, 100) };
+      this.pools.set(url, (pool = new Pool(url, { connections: 8, keepAliveTimeout: 30_000, connect })));
+    }
     return pool;
   }
 

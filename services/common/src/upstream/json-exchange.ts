@@ -31,7 +31,7 @@ export interface Exchange {
  * pod's address) holds it until the pool's connect timeout. A request still pending then is left to fail or finish
  * on its own, its body discarded.
  */
-function bySignal<R extends { body: { dump(): Promise<unknown> } }>(
+export function bySignal<R extends { body: { dump(): Promise<unknown> } }>(
   request: Promise<R>,
   signal: AbortSignal,
 ): Promise<R> {

@@ -1,0 +1,54 @@
+// I2 and I10 while frontend pods are replaced: a write's pushes to a frontend pod whose address no longer answers
+// (a deleted pod's IP drops SYNs; discovery still lists it for a while) end at INVALIDATION_DEADLINE_MS, fence that
+// pod and wait out its lease, and let the write go on. Seen on the local Kubernetes during a rolling upgrade: each
+// push held its write for undici's 10 s connect timeout, and every purchase of the book stalled behind it.
+import { strict as assert } from 'node:assert';
+import { performance } from 'node:perf_hooks';
+import { createLogger } from '@bazar/common';
+import { Blackhole } from '@bazar/harness';
+import { CacheLeaseGrants } from '../src/domain/cache-leases';
+import { InvalidationFanout } from '../src/gateways/invalidation-fanout';
+
+describe('I2, I10: a push to a frontend pod whose address answers no SYN', function () {
+  this.timeout(60_000);
+  let hole: Blackhole;
+
+  before(async () => {
+    hole = await Blackhole.start();
+  });
+  after(async () => {
+    await hole?.stop();
+  });
+
+  it('ends at the deadline and fences the pod, instead of holding the write for the connect timeout', async () => {
+    const deadlineMs = 300;
+    const leaseMs = 200;
+    const frontends = () => [hole.url];
+    const leases = new CacheLeaseGrants({ leaseMs, discoveryGraceMs: 0, frontends });
+    const fanout = new InvalidationFanout({
+      frontends,
+      leases,
+      token: 'a-token-of-sixteen-chars',
+      deadlineMs,
+      attempts: 3,
+      probeIntervalMs: 60_000,
+      log: createLogger('catalog-test', 'silent'),
+    });
+    try {
+      for (const announce of [
+        () => fanout.prepare({ bookId: 7, writeId: 'w1', ttlMs: 5_000 }),
+        () => fanout.publish({ bookId: 7, topic: 'distributed systems', version: 2, writeId: 'w1' }),
+      ]) {
+        const started = performance.now();
+        await announce();
+        const ms = performance.now() - started;
+        // The deadline plus the lease wait is 0.5 s; a loaded machine may add some, never the 10 s connect timeout.
+        assert.ok(ms < 3_000, `the push held the write for ${Math.round(ms)} ms`);
+      }
+      assert.deepEqual(leases.fencedPods, [hole.url], 'the pod that was not told is fenced');
+      assert.equal(leases.grant(hole.url), null, 'and gets no cache lease');
+    } finally {
+      await fanout.close();
+    }
+  });
+});
