@@ -6,9 +6,11 @@
 // acknowledged (writes resume), and until the old primary streams again as the synchronous standby (rejoined).
 // Then every acknowledged price is checked against the database. Prints min / median / max and the machine's load.
 //   --kills 5
+import console from 'node:console';
 import { loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import process from 'node:process';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { BazarTopology, callJson } from './lib/harness.mjs';
 
@@ -53,7 +55,7 @@ async function main() {
           timeoutMs: 30_000,
         }).catch(() => undefined);
         if (res?.status === 200) acks.push({ sentAt, at: performance.now(), cents: c });
-        else await new Promise((r) => setTimeout(r, 20)); // pacing while writes fail fast
+        else await sleep(20); // pacing while writes fail fast
       }
     })();
     const resumed = [];
@@ -71,7 +73,7 @@ async function main() {
         }
         if (performance.now() - killedAt > 120_000)
           throw new Error(`kill ${k}: writes did not resume in 120 s`);
-        await new Promise((r) => setTimeout(r, 10));
+        await sleep(10);
       }
       await ha.waitHealthy(120_000);
       rejoined.push(performance.now() - killedAt);
