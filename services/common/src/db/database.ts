@@ -211,10 +211,6 @@ export class Database {
     commitWork: () => Promise<T>,
   ): Promise<{ value: T; confirmed: boolean }> {
     const pid = (client as unknown as { processID: number }).processID;
-    let cancelled = false;
-    const onNotice = (n: { message?: string }) => {
-      if (/canceling wait for synchronous replication/i.test(n.message ?? '')) cancelled = true;
-    };
     let pending = true;
     let timer: NodeJS.Timeout | undefined;
     const arm = () => {
@@ -224,17 +220,15 @@ export class Database {
         });
       }, this.opts.syncCommitDeadlineMs);
     };
-    client.on('notice', onNotice);
     this.waitingCommits.add(pid);
     arm();
     try {
-      const value = await commitWork();
-      return { value, confirmed: !cancelled };
+      const { value, cutLoose } = await whileHearingCutLoose(client, commitWork);
+      return { value, confirmed: !cutLoose };
     } finally {
       pending = false;
       clearTimeout(timer);
       this.waitingCommits.delete(pid);
-      client.off('notice', onNotice);
     }
   }
 
@@ -245,16 +239,9 @@ export class Database {
    * in time; the outcome of such a commit is then unknown (503), and an idempotent retry finds it.
    */
   private async commitConfirmedByEngineStandby(client: pg.PoolClient): Promise<boolean> {
-    let cutLoose = false;
-    const onNotice = (n: { message?: string }) => {
-      if (/canceling wait for synchronous replication/i.test(n.message ?? '')) cutLoose = true;
-    };
-    client.on('notice', onNotice);
-    try {
-      await client.query('SET LOCAL statement_timeout = 0; COMMIT');
-    } finally {
-      client.off('notice', onNotice);
-    }
+    const { cutLoose } = await whileHearingCutLoose(client, () =>
+      client.query('SET LOCAL statement_timeout = 0; COMMIT'),
+    );
     if (cutLoose) {
       this.opts.log.error(
         'a commit was cut loose from the synchronous standby; answered 503, not acknowledged',
@@ -279,6 +266,26 @@ export class Database {
     } catch (err) {
       this.opts.log.error({ err: errorMessage(err), pids }, 'could not cancel the standby waits');
     }
+  }
+}
+
+/**
+ * Runs `work` (a commit) on `client` and tells whether Postgres cut its wait for the synchronous standby loose
+ * (its notice "canceling wait for synchronous replication"): then it committed locally, unconfirmed by the standby.
+ */
+async function whileHearingCutLoose<T>(
+  client: pg.PoolClient,
+  work: () => Promise<T>,
+): Promise<{ value: T; cutLoose: boolean }> {
+  let cutLoose = false;
+  const onNotice = (n: { message?: string }) => {
+    if (/canceling wait for synchronous replication/i.test(n.message ?? '')) cutLoose = true;
+  };
+  client.on('notice', onNotice);
+  try {
+    return { value: await work(), cutLoose };
+  } finally {
+    client.off('notice', onNotice);
   }
 }
 
