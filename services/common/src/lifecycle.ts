@@ -22,6 +22,8 @@ export interface ListenOptions {
   metricsPort: number;
   log: Logger;
   drainMs: number;
+  /** Called as the drain starts, beside it (the frontend stops serving cache hits and releases its leases). */
+  onDrain?: () => Promise<void>;
   /** Called after the server stopped accepting and drained: close pools, stop monitors. */
   onClose: () => Promise<void>;
 }
@@ -55,11 +57,17 @@ export async function listen(opts: ListenOptions): Promise<RunningService> {
       opts.log.info('shutting down: no new connections, draining');
       draining = true;
       for (const res of answering) if (!res.headersSent) res.shouldKeepAlive = false;
+      const drainStep = opts
+        .onDrain?.()
+        .catch((err: unknown) =>
+          opts.log.warn({ err: err instanceof Error ? err.message : String(err) }, 'drain step failed'),
+        );
       const drained = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
       const timer = setTimeout(() => server.closeAllConnections(), opts.drainMs);
       await drained;
       clearTimeout(timer);
+      await drainStep;
       metrics.closeAllConnections();
       await new Promise<void>((resolve) => metrics.close(() => resolve()));
       await opts.onClose();

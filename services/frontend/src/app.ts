@@ -60,6 +60,7 @@ export function createApp(deps: FrontendDeps): FrontendApp {
   const lease: CacheLease = new CacheLease({
     writers: () => catalog.writers(),
     ask: (writer) => catalog.cacheLease(writer, deps.selfUrl, deps.cacheLeaseRenewMs),
+    release: (writer) => catalog.releaseCacheLease(writer, deps.selfUrl, deps.cacheLeaseRenewMs),
     renewMs: deps.cacheLeaseRenewMs,
     wipe: (): Promise<void> => cache.wipe(),
     log: deps.log,

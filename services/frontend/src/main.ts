@@ -63,8 +63,9 @@ runMain('frontend', async () => {
     metricsPort: cfg.metricsPort,
     log,
     drainMs: cfg.drainMs,
+    // Gone pods must not hold writes back: no hit from here on, and every catalog pod is told so.
+    onDrain: () => lease.release(),
     onClose: async () => {
-      lease.stop();
       await Promise.all([catalog.close(), orders.close()]);
       await Promise.all([store.close(), rateLimits.close()]);
     },

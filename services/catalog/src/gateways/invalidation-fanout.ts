@@ -3,7 +3,8 @@
 // version (the pods drop the old entry). Both pushes have a few quick retries within INVALIDATION_DEADLINE_MS. A
 // pod that cannot be told is fenced: this catalog pod stops granting it cache leases, and the write waits until
 // the last lease granted there has run out, so that pod serves no cache hit older than the write (I2, I4, I12).
-// With every pod reachable, nothing waits.
+// With every pod reachable, nothing waits. A pod that released its leases (shutting down) is not told; one that
+// left discovery while holding a lease is told until that lease ends (CacheLeaseGrants.toTell).
 import { setTimeout as delay } from 'node:timers/promises';
 import { bySignal, type Logger } from '@bazar/common';
 import { Pool } from 'undici';
@@ -69,7 +70,7 @@ export class InvalidationFanout implements WriteAnnouncer {
 
   /** Pushes to every pod; fences those that could not be told and waits out their leases. */
   private async tellAll(path: string, message: object, what: string): Promise<void> {
-    const targets = this.opts.frontends();
+    const targets = this.opts.leases.toTell(this.opts.frontends());
     this.prunePools(targets);
     const deadline = AbortSignal.timeout(this.opts.deadlineMs);
     const told = await Promise.all(targets.map((url) => this.pushTo(url, path, message, deadline)));

@@ -4,6 +4,8 @@
 // about a write stops granting and waits until its record runs out before it acknowledges the write; this pod has
 // stopped serving hits by then. When a lease comes back after a gap, writes may have been missed meanwhile: the
 // cache is wiped (and the epoch counted up, so loads that started before are not stored) before hits resume.
+// Shutting down, the pod stops serving hits first, then releases its leases at every catalog pod, so that no write
+// waits out a lease of a pod that is gone.
 import { performance } from 'node:perf_hooks';
 import type { Logger } from '@bazar/common';
 import type { CacheLeaseView } from './book-cache';
@@ -13,6 +15,8 @@ export interface CacheLeaseOptions {
   writers: () => string[];
   /** Asks one catalog pod for a lease: its length in ms, or null when refused. Throws when there is no answer. */
   ask: (writer: string) => Promise<number | null>;
+  /** Tells one catalog pod that this pod's leases end now. Throws when there is no answer. */
+  release: (writer: string) => Promise<void>;
   renewMs: number;
   /** Forgets everything cached (BookCache.wipe). */
   wipe: () => Promise<void>;
@@ -25,13 +29,14 @@ export class CacheLease implements CacheLeaseView {
   private readonly until = new Map<string, number>();
   private timer: NodeJS.Timeout | undefined;
   private wiping: Promise<void> | undefined;
+  private released = false;
 
   constructor(private readonly opts: CacheLeaseOptions) {}
 
   valid(): boolean {
     const now = performance.now();
     const writers = this.opts.writers();
-    return writers.length > 0 && writers.every((w) => (this.until.get(w) ?? 0) > now);
+    return !this.released && writers.length > 0 && writers.every((w) => (this.until.get(w) ?? 0) > now);
   }
 
   /** Asks every catalog pod once, then keeps renewing in the background. */
@@ -46,6 +51,22 @@ export class CacheLease implements CacheLeaseView {
 
   stop(): void {
     clearTimeout(this.timer);
+  }
+
+  /**
+   * For shutting down: no hit is served from now on, then each catalog pod is told (bounded, best effort: one that
+   * does not hear it holds its next write back by at most a lease, as for a pod that vanished).
+   */
+  async release(): Promise<void> {
+    this.released = true;
+    this.stop();
+    this.until.clear();
+    const writers = this.opts.writers();
+    const results = await Promise.allSettled(writers.map((w) => this.opts.release(w)));
+    const missed = writers.filter((_, i) => results[i]!.status === 'rejected');
+    if (missed.length > 0)
+      this.opts.log.warn({ writers: missed }, 'cache lease not released at some catalog pods');
+    else this.opts.log.info({ writers: writers.length }, 'cache leases released');
   }
 
   /** Milliseconds of lease left from each catalog pod (negative: lapsed), for the ops panel. */
@@ -76,6 +97,7 @@ export class CacheLease implements CacheLeaseView {
       this.stats.refusals++;
       return;
     }
+    if (this.released) return;
     if ((this.until.get(writer) ?? 0) <= performance.now()) await this.recoverFromLapse(writer);
     this.until.set(writer, asked + leaseMs);
     this.stats.renewals++;

@@ -32,6 +32,18 @@ export class CatalogGateway {
     throw new Error(`cache lease: ${url} answered ${res.status}`);
   }
 
+  /** Tells the catalog pod at `url` that this pod's cache leases end now (it is shutting down). */
+  async releaseCacheLease(url: string, selfUrl: string, timeoutMs: number): Promise<void> {
+    const res = await this.client.requestTo(
+      url,
+      'POST',
+      '/cache-leases/release',
+      { frontend: selfUrl },
+      timeoutMs,
+    );
+    if (res.status !== 204) throw new Error(`cache lease release: ${url} answered ${res.status}`);
+  }
+
   /** The catalog pods' URLs: every one must grant this pod a cache lease. */
   writers(): string[] {
     return this.client.urls();
