@@ -12,7 +12,8 @@
 #      meanwhile (503 database_unavailable: no replica read without a lease, I2), nothing may be lost;
 #   4. the pair under Patroni (postgresql.ha.enabled, ci/ha-values.yaml, NetworkPolicies on), in place of the
 #      default release: install + helm test, then under load the leader's pod is deleted; pass: a new primary by
-#      itself, the old one back as the standby, no purchase failed after its one retry, the invariants;
+#      itself, the old one back as the standby, purchases failing only as fast 503s and only within 10 s of the
+#      deletion (writes resume by themselves), reads only as 503 database_unavailable, the invariants;
 #   after each load, purchases that failed after their retry are asked again with their key, and the stock taken
 #   must equal the new orders listed by GET /orders (admin), each matched to exactly one key the buyers used;
 # prints a summary and always takes the cluster down again (down.sh).
@@ -382,9 +383,10 @@ stage_done
 
 # --- 5. the pair under Patroni ----------------------------------------------------------------------------------
 # postgresql.ha.enabled: two Patroni members (the Kubernetes API as their store), the services with DB_HA_ENGINE.
-# Under load, the leader's pod is deleted: the standby must take over by itself, with no purchase failing after its
-# one retry and nothing lost; the deleted member must come back as the standby. Laptop-sized, in place of the
-# default release (both would not fit 2 CPUs).
+# Under load, the leader's pod is deleted: the standby must take over by itself and writes resume by themselves.
+# Until then a purchase fails fast with a 503 (I6: with its key it is asked again later, nothing is lost), so the
+# bar is when the last one failed: within 10 s of the deletion (issue 16's target: 5 s). The deleted member must
+# come back as the standby. Laptop-sized, in place of the default release (both would not fit 2 CPUs).
 
 # leader_pod NS: the member labelled role=master by Patroni (the one the postgresql-primary Service selects).
 leader_pod() {
@@ -405,6 +407,7 @@ old_leader=$(leader_pod "$ns_ha")
 start_load ha-failover
 sleep 8
 t=$(date +%s.%N)
+deleted_at_ms=$(printf '%.0f' "$(echo "$t * 1000" | bc)")
 kubectl delete pod "$old_leader" -n "$ns_ha" --wait=false >/dev/null
 deadline=$(($(date +%s) + $(bounded 180)))
 while :; do
@@ -424,7 +427,13 @@ summary+=("$(printf '  %-42s %5ss' "Patroni: old primary back Ready after" "$rej
 sleep 8
 stop_load
 report_load ha-failover
-[ "$(load_field ha-failover 'v.purchases.failed')" = 0 ] || fail "ha-failover: purchases failed after their one retry"
+not_503=$(load_field ha-failover 'JSON.stringify(v.failures.filter(f=>f.kind.startsWith("purchase")&&f.status!==503))')
+[ "$not_503" = "[]" ] || fail "ha-failover: purchases that failed other than with a 503: $not_503"
+# seconds from the deletion to the last failed purchase (0: none failed)
+writes_back_s=$(load_field ha-failover "(()=>{const f=v.failures.filter(f=>f.kind.startsWith('purchase'));return f.length?Math.max(0,Math.max(...f.map(x=>x.t))-($deleted_at_ms-v.startedAt)/1000):0})().toFixed(1)")
+say "ha-failover: the last purchase failed ${writes_back_s}s after the deletion ($(load_field ha-failover 'v.purchases.firstFailed') first attempts and $(load_field ha-failover 'v.purchases.failed') retries failed)"
+summary+=("$(printf '  %-42s %5ss' "Patroni: purchases failing until" "$writes_back_s")")
+[ "$(echo "$writes_back_s <= 10" | bc)" = 1 ] || fail "ha-failover: purchases still failed ${writes_back_s}s after the deletion (bound 10 s)"
 check_reads_fail_only_without_primary ha-failover
 check_invariants ha-failover "$q_before" "$work/orders-before-ha"
 helm_test "$ns_ha"

@@ -209,6 +209,7 @@ await resolvePending(Number(env.RESOLVE_SECONDS ?? 30));
 const byOrder = new Map();
 for (const o of stats.orders) byOrder.set(o.orderId, (byOrder.get(o.orderId) ?? 0) + 1);
 stats.distinctOrderIds = byOrder.size;
+stats.startedAt = started; // epoch ms: failures' `t` (seconds) count from here
 stats.orderIdsSeenTwice = [...byOrder].filter(([, c]) => c > 1).map(([id]) => id);
 stats.wrongBook = stats.orders.filter((o) => o.bookId !== bookId).length;
 stats.seconds = Number(elapsed());

@@ -201,6 +201,8 @@ export class PatroniCluster {
           data_dir: join(dir, name),
           bin_dir: tools.bindir,
           pgpass: join(dir, `${name}.pgpass`),
+          // Clones start at once (an immediate checkpoint on the leader), as in the chart.
+          basebackup: [{ checkpoint: 'fast' }],
           authentication: {
             superuser: { username: SUPERUSER, password },
             replication: { username: 'replicator', password },

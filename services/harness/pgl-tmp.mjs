@@ -1,0 +1,10 @@
+import { PGlite } from '@electric-sql/pglite';
+let t=performance.now();
+const db = await PGlite.create();
+console.log('create', Math.round(performance.now()-t)); t=performance.now();
+await db.query('create table a(x int)'); 
+const dump = await db.dumpDataDir('none');
+console.log('dump', Math.round(performance.now()-t), dump.size); t=performance.now();
+const db2 = await PGlite.create({ loadDataDir: dump });
+console.log('load', Math.round(performance.now()-t)); 
+console.log((await db2.query('select count(*) from a')).rows);
