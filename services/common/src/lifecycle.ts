@@ -1,7 +1,9 @@
 // Process lifecycle shared by every service's main.ts: listen, log where, and on SIGTERM/SIGINT stop accepting,
 // drain in-flight requests (bounded), then release resources (pools, timers) and exit.
 import { once } from 'node:events';
-import { createServer, type Server, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { Server as NetServer, type Socket } from 'node:net';
+import { performance } from 'node:perf_hooks';
 import type Koa from 'koa';
 import type { Logger } from './logger';
 import { metricsRegistry } from './metrics';
@@ -28,6 +30,9 @@ export interface ListenOptions {
   onClose: () => Promise<void>;
 }
 
+/** How long a keep-alive connection may sit idle during a drain before it is closed (its client is done with it). */
+const IDLE_GRACE_MS = 1_000;
+
 export async function listen(opts: ListenOptions): Promise<RunningService> {
   // A client that trickles its headers or body (slowloris) is cut off: headers within 10 s, the whole request
   // within 30 s, checked every second (Node's default keeps such sockets 300 s, checked every 30 s).
@@ -41,10 +46,23 @@ export async function listen(opts: ListenOptions): Promise<RunningService> {
   // drain deadline would cut in the middle of a request.
   let draining = false;
   const answering = new Set<ServerResponse>();
-  server.on('request', (_req, res: ServerResponse) => {
+  const connections = new Map<Socket, { busy: number; idleSince: number }>();
+  server.on('connection', (socket: Socket) => {
+    connections.set(socket, { busy: 0, idleSince: performance.now() });
+    socket.once('close', () => connections.delete(socket));
+  });
+  server.on('request', (req: IncomingMessage, res: ServerResponse) => {
     if (draining) res.shouldKeepAlive = false;
     answering.add(res);
-    res.once('close', () => answering.delete(res));
+    const connection = connections.get(req.socket);
+    if (connection) connection.busy++;
+    res.once('close', () => {
+      answering.delete(res);
+      if (connection) {
+        connection.busy--;
+        connection.idleSince = performance.now();
+      }
+    });
   });
   const port = await bind(server, opts.port, opts.host);
   const metrics = metricsServer();
@@ -57,15 +75,24 @@ export async function listen(opts: ListenOptions): Promise<RunningService> {
       opts.log.info('shutting down: no new connections, draining');
       draining = true;
       for (const res of answering) if (!res.headersSent) res.shouldKeepAlive = false;
+      // Stop accepting, but unlike http.Server#close do not close the idle keep-alive connections at once: a client
+      // may be sending its next request on one this very moment, and would meet a reset (a failed request, on a
+      // POST not safely retried by the client). A connection in use gets its next answer with Connection: close
+      // and ends after it; one left idle for IDLE_GRACE_MS is closed then.
+      const drained = new Promise<void>((resolve) => NetServer.prototype.close.call(server, () => resolve()));
+      const sweep = setInterval(() => {
+        const now = performance.now();
+        for (const [socket, c] of connections)
+          if (c.busy === 0 && now - c.idleSince >= IDLE_GRACE_MS) socket.destroy();
+      }, 100);
       const drainStep = opts
         .onDrain?.()
         .catch((err: unknown) =>
           opts.log.warn({ err: err instanceof Error ? err.message : String(err) }, 'drain step failed'),
         );
-      const drained = new Promise<void>((resolve) => server.close(() => resolve()));
-      server.closeIdleConnections();
       const timer = setTimeout(() => server.closeAllConnections(), opts.drainMs);
       await drained;
+      clearInterval(sweep);
       clearTimeout(timer);
       await drainStep;
       metrics.closeAllConnections();

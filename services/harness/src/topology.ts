@@ -49,6 +49,10 @@ export interface TopologyOptions {
   logDir?: string;
   /** Told about each step as it completes (for progress output). */
   onProgress?: (step: string, ms: number) => void;
+  /** Told when a pod is slow to become ready (every 15 s, naming it); the wait goes on while it makes progress. */
+  onSlow?: (message: string) => void;
+  /** Pods are supervised (restarted with backoff when they exit by themselves), and each restart told here. */
+  supervise?: (message: string) => void;
 }
 
 const repoRoot = resolve(__dirname, '../../../..');
@@ -257,7 +261,19 @@ export class BazarTopology {
         const metricsPort = await this.unusedPort();
         this.metricsPorts.push(metricsPort);
         const env = this.envFor(service, name);
-        list.push(new ServiceProcess({ name, entry: entry(service), port, metricsPort, env, logFile }));
+        const { onSlow, supervise } = this.opts;
+        list.push(
+          new ServiceProcess({
+            name,
+            entry: entry(service),
+            port,
+            metricsPort,
+            env,
+            logFile,
+            onSlow,
+            supervise,
+          }),
+        );
       }
     }
   }

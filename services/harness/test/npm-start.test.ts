@@ -83,6 +83,68 @@ describe('npm start', function () {
       }
     });
 
+  it('supervises its pods: one killed is started again and serves; --env reaches every pod', async () => {
+    const port = await freePort();
+    const child = spawn(
+      process.execPath,
+      [launcher, '--port', String(port), '--env', 'CACHE_MAX_ENTRIES=1'],
+      {
+        env: { PATH: process.env.PATH, HOME: process.env.HOME, ADMIN_TOKEN: 'a-test-admin-token-1234' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    const lines: string[] = [];
+    createInterface({ input: child.stdout! }).on('line', (l) => lines.push(l));
+    createInterface({ input: child.stderr! }).on('line', (l) => lines.push(l));
+    const exited = once(child, 'exit');
+    try {
+      await waitFor('the banner', async () => lines.some((l) => l.startsWith('Bazar is ready')), {
+        timeoutMs: 90_000,
+      });
+      const url = `http://127.0.0.1:${port}`;
+      // --env CACHE_MAX_ENTRIES=1: three books read, at most one kept.
+      for (const id of [1, 2, 3, 1, 2, 3])
+        assert.equal((await callJson('GET', `${url}/info/${id}`)).status, 200);
+      const stats = await callJson('GET', `${url}/cache/stats`);
+      assert.ok(stats.body.entries <= 1 && stats.body.evictions > 0, JSON.stringify(stats.body));
+
+      const pod = /catalog-0 http:\/\/127\.0\.0\.1:(\d+) \(pid (\d+)\)/.exec(lines.join('\n'));
+      assert.ok(pod, lines.join('\n'));
+      process.kill(Number(pod[2]), 'SIGKILL');
+      await waitFor(
+        'the launcher to say catalog-0 is back',
+        async () => lines.some((l) => /catalog-0 is back/.test(l)),
+        {
+          timeoutMs: 90_000,
+        },
+      );
+      assert.ok(
+        lines.some((l) => /catalog-0 killed by SIGKILL: restarting in 1 s/.test(l)),
+        lines.join('\n'),
+      );
+      assert.equal(
+        (await fetch(`http://127.0.0.1:${pod[1]}/readyz`)).status,
+        200,
+        'catalog-0 answers on its port',
+      );
+      // Reads through the frontend reach the restarted pod again (round robin over both catalog pods; the one-entry
+      // cache keeps most reads misses).
+      await waitFor(
+        'a read served by the restarted catalog-0',
+        async () => {
+          const r = await callJson('GET', `${url}/info/${1 + Math.floor(Math.random() * 7)}`);
+          return r.status === 200 && (r.headers.get('x-served-by') ?? '').includes('catalog-0');
+        },
+        { timeoutMs: 60_000 },
+      );
+      child.kill('SIGTERM');
+      const [code] = await exited;
+      assert.equal(code, 0, lines.join('\n'));
+    } finally {
+      if (child.exitCode === null) child.kill('SIGKILL');
+    }
+  });
+
   it('refuses a busy port with a clear message', async () => {
     const port = await freePort();
     const blocker = (await import('node:net')).createServer().listen(port, '127.0.0.1');

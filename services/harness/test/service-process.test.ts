@@ -4,7 +4,8 @@ import { strict as assert } from 'node:assert';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort, ServiceProcess, type ServiceProcessOptions } from '../src';
+import { setTimeout as delay } from 'node:timers/promises';
+import { freePort, ServiceProcess, waitFor, type ServiceProcessOptions } from '../src';
 
 // A stand-in for a service's main.js: not ready for its first few probes, drains on SIGTERM.
 const FAKE_SERVICE = `
@@ -14,10 +15,17 @@ if (process.env.FAIL_AT_START) {
   process.exit(3);
 }
 let probes = 0;
+// SLOW_START_MS: not ready until then, printing a line every 100 ms meanwhile (a slow start that makes progress).
+// HANG: never ready, silent and idle (a start that is stuck).
+const readyAfter = Date.now() + Number(process.env.SLOW_START_MS ?? 0);
+if (process.env.SLOW_START_MS) {
+  const t = setInterval(() => (Date.now() < readyAfter ? console.log('warming up') : clearInterval(t)), 100);
+}
 const server = http.createServer((req, res) => {
   if (req.url === '/readyz') {
     probes += 1;
-    res.writeHead(probes > Number(process.env.NOT_READY_PROBES ?? 0) ? 200 : 503).end();
+    const ready = !process.env.HANG && Date.now() >= readyAfter && probes > Number(process.env.NOT_READY_PROBES ?? 0);
+    res.writeHead(ready ? 200 : 503).end();
   } else if (req.url === '/env') {
     res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(process.env));
   } else {
@@ -123,6 +131,45 @@ describe('ServiceProcess', function () {
     const service = await fakeService({ env: { FAIL_AT_START: 'DATABASE_URL' } });
     await assert.rejects(service.start(), /exited before it was ready[\s\S]*invalid setting: DATABASE_URL/);
     assert.equal(service.lastExit?.code, 3);
+  });
+
+  it('waits for a slow start that makes progress, past its stall bound, and says it still waits', async () => {
+    const said: string[] = [];
+    const service = await fakeService({
+      env: { SLOW_START_MS: '2500' },
+      stallMs: 1_000,
+      slowReportMs: 1_000,
+      onSlow: (m) => said.push(m),
+    });
+    await service.start();
+    assert.equal(service.running, true);
+    assert.match(said[0] ?? '', /^fake is not ready after \d+ s, still starting .*last line: warming up/);
+  });
+
+  it('gives up on a start that makes no progress, naming the pod', async () => {
+    const service = await fakeService({ env: { HANG: '1' }, stallMs: 1_500 });
+    await assert.rejects(service.start(), /fake made no progress for 1\.5 s/);
+    assert.equal(service.running, false);
+  });
+
+  it('supervised: a process killed from outside is started again and serves; kill() ends the supervision', async () => {
+    const said: string[] = [];
+    const service = await fakeService({ supervise: (m) => said.push(m) });
+    await service.start();
+    const firstPid = service.pid!;
+    process.kill(firstPid, 'SIGKILL');
+    await waitFor('the supervised process to be back', async () => said.some((m) => m.includes('is back')), {
+      timeoutMs: 20_000,
+    });
+    assert.match(said[0]!, /fake killed by SIGKILL: restarting in 1 s/);
+    assert.notEqual(service.pid, firstPid);
+    assert.equal((await fetch(`${service.url}/readyz`)).status, 200);
+    await service.kill();
+    const count = said.length;
+    // Proving that nothing happens takes a window: longer than the first backoff (1 s) a restart would wait.
+    await delay(1_500);
+    assert.equal(service.running, false);
+    assert.equal(said.length, count, `unexpected: ${said.slice(count).join('; ')}`);
   });
 
   it('copies output to a log file when asked', async () => {

@@ -10,6 +10,7 @@ Usage: npm start [-- options]
   --redis         a local redis-server as the shared cache store (env BAZAR_REDIS=true)
   --frontends N   frontend pods (default 1), --catalogs N (default 2), --orders N (default 2)
   --no-rate-limits  no per-client rate limits (for load tests from this one address; env BAZAR_RATE_LIMITS=false)
+  --env KEY=VALUE any setting for every pod, repeatable (e.g. --env CACHE_TTL_MS=5000 --env LOG_LEVEL=debug)
   -h, --help      this text
 
 ADMIN_TOKEN (env) sets the admin token; otherwise one is generated and printed.
@@ -47,6 +48,7 @@ Try it:
        -d '{"quantityDelta": 10}' ${b.url}/books/2
   curl -s ${b.url}/cache/stats
 
+A pod that crashes or is killed is started again (backoff 1 s doubling to 30 s), and said so here.
 Press Ctrl-C to stop everything.
 `;
 }

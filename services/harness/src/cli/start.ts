@@ -20,6 +20,7 @@ const { values: args } = parseArgs({
     catalogs: { type: 'string', default: process.env.BAZAR_CATALOGS ?? '2' },
     orders: { type: 'string', default: process.env.BAZAR_ORDERS ?? '2' },
     'rate-limits': { type: 'boolean', default: process.env.BAZAR_RATE_LIMITS !== 'false' },
+    env: { type: 'string', multiple: true, default: [] },
     help: { type: 'boolean', short: 'h', default: false },
   },
   strict: true,
@@ -36,6 +37,18 @@ function count(name: string, value: string, min: number, max: number): number {
 function fail(message: string): never {
   process.stderr.write(`bazar: ${message}\n${usage}`);
   process.exit(2);
+}
+
+/** `--env KEY=VALUE` (repeatable): any setting, for every pod. */
+function podEnv(pairs: string[]): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const pair of pairs) {
+    const m = /^([A-Z_][A-Z0-9_]*)=(.*)$/s.exec(pair);
+    if (!m)
+      fail(`--env takes KEY=VALUE with an upper-case KEY (e.g. --env CACHE_TTL_MS=5000); got '${pair}'`);
+    env[m[1]!] = m[2]!;
+  }
+  return env;
 }
 
 function otelEnv(): Record<string, string> {
@@ -67,6 +80,7 @@ async function main(): Promise<void> {
     orders: count('orders', args.orders!, 1, 8),
   };
   if (!(await portIsFree(port))) fail(`port ${port} on 127.0.0.1 is in use; choose another with --port`);
+  const extraEnv = podEnv(args.env!);
   const adminToken = process.env.ADMIN_TOKEN ?? randomBytes(16).toString('hex');
   if (adminToken.length < 16) fail('ADMIN_TOKEN must be at least 16 characters');
   const logDir = await mkdtemp(join(tmpdir(), 'bazar-logs-'));
@@ -85,8 +99,12 @@ async function main(): Promise<void> {
     rateLimits: args['rate-limits'],
     logDir,
     // The standard OTEL_* variables (e.g. OTEL_EXPORTER_OTLP_ENDPOINT) reach every pod: tracing is opt-in.
-    env: { LOG_LEVEL: 'info', ...otelEnv() },
+    // --env settings come last: they override what the launcher would set.
+    env: { LOG_LEVEL: 'info', ...otelEnv(), ...extraEnv },
     onProgress: (step, ms) => process.stdout.write(`  ✓ ${step} (${(ms / 1000).toFixed(1)} s)\n`),
+    onSlow: (message) => process.stdout.write(`  … ${message}\n`),
+    // Like a kubelet: a pod that crashes or is killed is started again, with backoff, and said so.
+    supervise: (message) => process.stdout.write(`[${new Date().toISOString().slice(11, 19)}] ${message}\n`),
   });
   const readyMs = performance.now() - started;
 
@@ -121,7 +139,9 @@ async function main(): Promise<void> {
         embedded: 'embedded PGlite (in memory)',
       }[database],
       cache: args.redis ? 'Redis, shared by the frontends' : 'in-memory LRU per frontend',
-      pods: [...topo.frontends, ...topo.catalogs, ...topo.orders].map((p) => `${p.name} ${p.url}`),
+      pods: [...topo.frontends, ...topo.catalogs, ...topo.orders].map(
+        (p) => `${p.name} ${p.url} (pid ${p.pid})`,
+      ),
     }),
   );
 }
