@@ -1,7 +1,8 @@
 // A whole Bazar on loopback: a real Postgres primary + synchronous streaming replica, optionally Redis, and
 // catalog, order and frontend pods as separate processes started through their container entry points. Every
 // pod's port is chosen up front, so each service can be told where the others are, as Kubernetes DNS would.
-import { randomBytes, randomUUID } from 'node:crypto';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { readdir, readFile, stat } from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
 import { join, resolve } from 'node:path';
 import { freePort } from './ports';
@@ -49,6 +50,11 @@ export interface TopologyOptions {
   logDir?: string;
   /** Told about each step as it completes (for progress output). */
   onProgress?: (step: string, ms: number) => void;
+  /**
+   * The embedded database starts from data directories prepared (migrated and seeded) by an earlier start and kept
+   * here, and keeps them here when there are none yet (npm start: ~/.cache/bazar/pglite).
+   */
+  embeddedTemplateDir?: string;
   /** Told when a pod is slow to become ready (every 15 s, naming it); the wait goes on while it makes progress. */
   onSlow?: (message: string) => void;
   /** Pods are supervised (restarted with backoff when they exit by themselves), and each restart told here. */
@@ -74,6 +80,42 @@ async function startClusterRetryingPortRaces(): Promise<PostgresCluster> {
       if (attempt >= 3 || !/Address already in use/.test(String(err))) throw err;
     }
   }
+}
+
+/** PGlite, from the templates in `embeddedTemplateDir` when they match what the services will migrate and seed. */
+async function startEmbedded(opts: TopologyOptions): Promise<EmbeddedPostgres> {
+  const started = performance.now();
+  const env = { ...opts.env, ...opts.catalogEnv };
+  const templateKey = await contentKey([
+    join(repoRoot, 'node_modules/@electric-sql/pglite/package.json'),
+    join(repoRoot, 'services/catalog/migrations'),
+    join(repoRoot, 'services/order/migrations'),
+    join(repoRoot, 'services/catalog/dist/src/data-access/seed.js'),
+    `SEED=${env.SEED ?? ''} SEED_STOCK=${env.SEED_STOCK ?? ''}`,
+  ]);
+  const db = await EmbeddedPostgres.start([roles.catalog.name, roles.orders.name], {
+    templateDir: opts.embeddedTemplateDir,
+    templateKey,
+  });
+  const how = db.fromTemplates ? ', from the prepared data directory' : '';
+  opts.onProgress?.(`embedded Postgres (PGlite${how})`, performance.now() - started);
+  return db;
+}
+
+/** A short hash of files (directories: every file in them, by name) and literal strings. */
+async function contentKey(parts: string[]): Promise<string> {
+  const hash = createHash('sha256');
+  for (const part of parts) {
+    const info = await stat(part).catch(() => undefined);
+    const files = !info
+      ? []
+      : info.isDirectory()
+        ? (await readdir(part)).sort().map((f) => join(part, f))
+        : [part];
+    hash.update(info ? '' : part);
+    for (const f of files) hash.update(f.slice(repoRoot.length)).update(await readFile(f));
+  }
+  return hash.digest('hex').slice(0, 16);
 }
 
 export class BazarTopology {
@@ -116,9 +158,7 @@ export class BazarTopology {
     };
     const embedded = opts.database === 'embedded';
     const database = embedded
-      ? await step('embedded Postgres (PGlite)', () =>
-          EmbeddedPostgres.start([roles.catalog.name, roles.orders.name]),
-        )
+      ? await startEmbedded(opts)
       : opts.database === 'ha'
         ? await step('Patroni: Postgres primary + synchronous standby, etcd, HAProxy', () =>
             PatroniCluster.start({ databases: [roles.catalog, roles.orders], logDir: opts.logDir }),
@@ -141,6 +181,11 @@ export class BazarTopology {
         if (batch.length > 0) {
           await step(batch.map((p) => p.name).join(', '), () => Promise.all(batch.map((p) => p.start())));
         }
+      }
+      if (database instanceof EmbeddedPostgres && opts.embeddedTemplateDir && !database.fromTemplates) {
+        await step('embedded databases kept as a template for the next start', () =>
+          database.saveTemplates(),
+        );
       }
     } catch (err) {
       await topo.stop();

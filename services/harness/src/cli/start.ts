@@ -3,7 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdtemp } from 'node:fs/promises';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
+import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
@@ -98,6 +98,7 @@ async function main(): Promise<void> {
     adminToken,
     rateLimits: args['rate-limits'],
     logDir,
+    embeddedTemplateDir: join(process.env.BAZAR_CACHE_DIR ?? join(homedir(), '.cache', 'bazar'), 'pglite'),
     // The standard OTEL_* variables (e.g. OTEL_EXPORTER_OTLP_ENDPOINT) reach every pod: tracing is opt-in.
     // --env settings come last: they override what the launcher would set.
     env: { LOG_LEVEL: 'info', ...otelEnv(), ...extraEnv },
