@@ -91,7 +91,7 @@ async function startEmbedded(opts: TopologyOptions): Promise<EmbeddedPostgres> {
     join(repoRoot, 'services/catalog/migrations'),
     join(repoRoot, 'services/order/migrations'),
     join(repoRoot, 'services/catalog/dist/src/data-access/seed.js'),
-    `SEED=${env.SEED ?? ''} SEED_STOCK=${env.SEED_STOCK ?? ''}`,
+    `SEED_BOOKS=${env.SEED_BOOKS ?? ''} SEED_STOCK=${env.SEED_STOCK ?? ''}`,
   ]);
   const db = await EmbeddedPostgres.start([roles.catalog.name, roles.orders.name], {
     templateDir: opts.embeddedTemplateDir,
