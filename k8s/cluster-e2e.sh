@@ -77,6 +77,7 @@ fail() {
 cleanup() {
   local rc=$?
   set +e
+  trap - ERR
   if [ -n "$archiver_pid" ]; then kill "$archiver_pid" 2>/dev/null && wait "$archiver_pid" 2>/dev/null; fi
   if [ -n "$load_pid" ] && kill -0 "$load_pid" 2>/dev/null; then kill -TERM "$load_pid" && wait "$load_pid"; fi
   if [ "$rc" != 0 ] || [ "${#failed[@]}" -gt 0 ]; then

@@ -113,6 +113,16 @@ export class PostgresCluster {
     if (this.primary.isRunning()) await this.watch.notStreaming(timeoutMs);
   }
 
+  /** That server's postmaster process id (undefined when it was never started). */
+  pid(which: ServerRole): number | undefined {
+    return (which === 'primary' ? this.primary : this.replica).postmasterPid();
+  }
+
+  /** True while that server's postmaster runs. */
+  isRunning(which: ServerRole): boolean {
+    return (which === 'primary' ? this.primary : this.replica).isRunning();
+  }
+
   /** Starts the killed or stopped replica on its existing data directory. */
   startReplica(): Promise<void> {
     return this.replica.start();

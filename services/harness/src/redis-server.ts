@@ -17,9 +17,30 @@ export class RedisServer {
     readonly port: number,
     readonly password: string,
     private readonly dir: string,
-    private readonly child: ChildProcess,
-    private readonly forgetExitHook: () => void,
+    private child: ChildProcess,
+    private forgetExitHook: () => void,
+    private readonly binary: string,
+    private readonly args: string[],
   ) {}
+
+  get pid(): number | undefined {
+    return this.running() ? this.child.pid : undefined;
+  }
+
+  /** True while the server process runs. */
+  running(): boolean {
+    return this.child.exitCode === null && this.child.signalCode === null;
+  }
+
+  /** Starts a server that died again, on the same port, with the same password (and, as before, no data). */
+  async restart(): Promise<void> {
+    if (this.running()) return;
+    this.forgetExitHook();
+    [this.child, this.forgetExitHook] = spawnRedis(this.binary, this.args);
+    await waitFor(`redis-server on port ${this.port} to answer PING`, () => ping(this.port, this.password), {
+      timeoutMs: 30_000,
+    });
+  }
 
   get url(): string {
     return `redis://:${this.password}@127.0.0.1:${this.port}`;
@@ -44,10 +65,8 @@ export class RedisServer {
       '--dir',
       dir,
     ];
-    const child = spawn(binary, args, { stdio: 'ignore' });
-    child.once('error', () => undefined); // reported below as "never answered"
-    const forget = onProcessExit(() => child.kill('SIGKILL'));
-    const server = new RedisServer(port, password, dir, child, forget);
+    const [child, forget] = spawnRedis(binary, args);
+    const server = new RedisServer(port, password, dir, child, forget, binary, args);
     try {
       await waitFor(`redis-server on port ${port} to answer PING`, () => ping(port, password), {
         timeoutMs: 10_000,
@@ -68,6 +87,12 @@ export class RedisServer {
     this.forgetExitHook();
     await rm(this.dir, { recursive: true, force: true });
   }
+}
+
+function spawnRedis(binary: string, args: string[]): [ChildProcess, () => void] {
+  const child = spawn(binary, args, { stdio: 'ignore' });
+  child.once('error', () => undefined); // reported by the caller as "never answered"
+  return [child, onProcessExit(() => child.kill('SIGKILL'))];
 }
 
 /** AUTH then PING over RESP; true once both answer. */

@@ -11,6 +11,7 @@ import { PatroniCluster } from './patroni-cluster';
 import { PostgresCluster } from './postgres-cluster';
 import { RedisServer } from './redis-server';
 import { ServiceProcess } from './service-process';
+import { Supervisor } from './supervisor';
 import { customerCookie } from './customer-cookie';
 
 export type ServiceName = 'catalog' | 'order' | 'frontend';
@@ -57,7 +58,10 @@ export interface TopologyOptions {
   embeddedTemplateDir?: string;
   /** Told when a pod is slow to become ready (every 15 s, naming it); the wait goes on while it makes progress. */
   onSlow?: (message: string) => void;
-  /** Pods are supervised (restarted with backoff when they exit by themselves), and each restart told here. */
+  /**
+   * Pods are supervised (restarted with backoff when they exit by themselves), and so are the Postgres servers and
+   * Redis the topology started (under Patroni, Patroni restarts Postgres itself); each restart is told here.
+   */
   supervise?: (message: string) => void;
 }
 
@@ -129,6 +133,7 @@ export class BazarTopology {
   redis: RedisServer | undefined;
   private readonly ports: Record<ServiceName, number[]> = { catalog: [], order: [], frontend: [] };
   private readonly metricsPorts: number[] = [];
+  private readonly supervisors: Supervisor[] = [];
 
   private constructor(
     private readonly database: PostgresCluster | PatroniCluster | EmbeddedPostgres,
@@ -167,6 +172,7 @@ export class BazarTopology {
     const topo = new BazarTopology(database, opts);
     try {
       if (opts.redis) topo.redis = await step('Redis', () => RedisServer.start());
+      topo.superviseServers();
       await topo.plan({
         catalog: opts.catalogs ?? 2,
         order: opts.orders ?? 2,
@@ -271,9 +277,47 @@ export class BazarTopology {
   }
 
   async stop(): Promise<void> {
+    await Promise.all(this.supervisors.splice(0).map((s) => s.stop()));
     await Promise.allSettled([...this.frontends, ...this.orders, ...this.catalogs].map((p) => p.stop()));
     await this.redis?.stop();
     await this.database.stop();
+  }
+
+  /** The servers this topology started, with their process ids (for the launcher's banner). */
+  servers(): string[] {
+    const d = this.database;
+    const list: string[] = [];
+    if (d instanceof PostgresCluster) {
+      for (const which of ['primary', 'replica'] as const)
+        list.push(`postgres ${which} (pid ${d.pid(which) ?? '?'})`);
+    }
+    if (this.redis) list.push(`redis (pid ${this.redis.pid ?? '?'})`);
+    return list;
+  }
+
+  private superviseServers(): void {
+    const report = this.opts.supervise;
+    if (!report) return;
+    const d = this.database;
+    if (d instanceof PostgresCluster) {
+      for (const which of ['primary', 'replica'] as const) {
+        const restart = () => (which === 'primary' ? d.startPrimary() : d.startReplica());
+        this.supervisors.push(
+          new Supervisor({ name: `postgres ${which}`, alive: () => d.isRunning(which), restart, report }),
+        );
+      }
+    }
+    const redis = this.redis;
+    if (redis) {
+      this.supervisors.push(
+        new Supervisor({
+          name: 'redis',
+          alive: () => redis.running(),
+          restart: () => redis.restart(),
+          report,
+        }),
+      );
+    }
   }
 
   /** A free port no other pod of this topology was given: freePort() may hand out a just-released port again. */

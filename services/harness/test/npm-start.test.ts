@@ -145,6 +145,56 @@ describe('npm start', function () {
     }
   });
 
+  it('supervises the servers it started too: Postgres primary and Redis killed come back, and purchases work', async () => {
+    const port = await freePort();
+    const child = spawn(process.execPath, [launcher, '--port', String(port), '--postgres', '--redis'], {
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, ADMIN_TOKEN: 'a-test-admin-token-1234' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const lines: string[] = [];
+    createInterface({ input: child.stdout! }).on('line', (l) => lines.push(l));
+    createInterface({ input: child.stderr! }).on('line', (l) => lines.push(l));
+    const exited = once(child, 'exit');
+    try {
+      await waitFor('the banner', async () => lines.some((l) => l.startsWith('Bazar is ready')), {
+        timeoutMs: 90_000,
+      });
+      const url = `http://127.0.0.1:${port}`;
+      const text = lines.join('\n');
+      const pid = (name: string) => Number(new RegExp(`${name} \\(pid (\\d+)\\)`).exec(text)?.[1]);
+      for (const name of ['postgres primary', 'redis']) {
+        assert.ok(pid(name) > 0, `no pid of ${name} in the banner:\n${text}`);
+        process.kill(pid(name), 'SIGKILL');
+        await waitFor(
+          `the launcher to say ${name} is back`,
+          async () => lines.some((l) => l.includes(`${name} is back`)),
+          {
+            timeoutMs: 90_000,
+          },
+        );
+        assert.ok(
+          lines.some((l) => l.includes(`${name} is gone: restarting in 1 s`)),
+          lines.join('\n'),
+        );
+      }
+      await waitFor(
+        'a purchase to succeed after the restarts',
+        async () => {
+          const r = await callJson('POST', `${url}/purchase/3`, {
+            headers: { 'Idempotency-Key': 'after-restarts' },
+          });
+          return r.status === 201 || r.status === 200;
+        },
+        { timeoutMs: 60_000, intervalMs: 500 },
+      );
+      child.kill('SIGTERM');
+      const [code] = await exited;
+      assert.equal(code, 0, lines.join('\n'));
+    } finally {
+      if (child.exitCode === null) child.kill('SIGKILL');
+    }
+  });
+
   it('refuses a busy port with a clear message', async () => {
     const port = await freePort();
     const blocker = (await import('node:net')).createServer().listen(port, '127.0.0.1');

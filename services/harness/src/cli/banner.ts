@@ -26,6 +26,8 @@ export interface BannerInfo {
   database: string;
   cache: string;
   pods: string[];
+  /** Postgres and Redis servers started here, with their pids (none for the embedded database). */
+  servers: string[];
 }
 
 export function banner(b: BannerInfo): string {
@@ -37,7 +39,7 @@ Bazar is ready in ${(b.readyMs / 1000).toFixed(1)} s.
   Cache        ${b.cache}
   Admin token  ${b.adminToken}${b.tokenGenerated ? '   (generated; set ADMIN_TOKEN to choose one)' : ''}
   Pods         ${b.pods.join('\n               ')}
-  Logs         ${b.logDir}/<pod>.log
+${b.servers.length ? `  Servers      ${b.servers.join('\n               ')}\n` : ''}  Logs         ${b.logDir}/<pod>.log
 
 Try it:
   curl -s ${b.url}/search/distributed%20systems
@@ -48,7 +50,7 @@ Try it:
        -d '{"quantityDelta": 10}' ${b.url}/books/2
   curl -s ${b.url}/cache/stats
 
-A pod that crashes or is killed is started again (backoff 1 s doubling to 30 s), and said so here.
+A pod or server that crashes or is killed is started again (backoff 1 s doubling to 30 s), and said so here.
 Press Ctrl-C to stop everything.
 `;
 }

@@ -140,6 +140,7 @@ async function main(): Promise<void> {
         embedded: 'embedded PGlite (in memory)',
       }[database],
       cache: args.redis ? 'Redis, shared by the frontends' : 'in-memory LRU per frontend',
+      servers: topo.servers(),
       pods: [...topo.frontends, ...topo.catalogs, ...topo.orders].map(
         (p) => `${p.name} ${p.url} (pid ${p.pid})`,
       ),
