@@ -2,11 +2,11 @@
 // Service), never sends to a removed address again, refreshes early when endpoints fail (rate-limited), and keeps
 // the last good list when DNS fails or answers nothing.
 import { strict as assert } from 'node:assert';
+import { waitFor } from '@bazar/harness';
 import { DnsEndpointSource, type DnsEndpointSourceOptions } from '../src/discovery/dns-endpoint-source';
 import { UpstreamClient } from '../src/upstream/upstream-client';
 import { CountingServer } from './support/counting-server';
 import { FakeDns } from './support/fake-dns';
-import { until } from './support/poll';
 import { WARN, memoryLogger, type LogLine } from './support/test-logger';
 
 const NAME = 'catalog.test';
@@ -77,7 +77,10 @@ describe('DNS discovery', () => {
     const changes: string[][] = [];
     source.onChange((urls) => changes.push(urls));
     dns.records.set(NAME, ['127.0.0.3', '127.0.0.4']);
-    await until('the periodic refresh sees the new records', () => changes.length > 0);
+    await waitFor('the periodic refresh sees the new records', async () => changes.length > 0, {
+      timeoutMs: 30_000,
+      intervalMs: 5,
+    });
     assert.deepEqual(changes, [[pods.b.url, pods.c.url]]);
     assert.deepEqual(
       client.endpoints().map((e) => e.url),
@@ -87,7 +90,10 @@ describe('DNS discovery', () => {
     await spread(client, 40);
     assert.deepEqual(hits(), [10, 30, 20], 'nothing more to the removed address');
     // At once, not when a keep-alive timeout (seconds) would have ended the connection anyway.
-    await until('the removed endpoint’s pool is closed', () => pods.a.openConnections === 0, 500);
+    await waitFor('the removed endpoint’s pool is closed', async () => pods.a.openConnections === 0, {
+      timeoutMs: 10_000,
+      intervalMs: 5,
+    });
   });
 
   it('looks DNS up again soon after an endpoint fails, at most once per minimum interval', async () => {
@@ -99,20 +105,33 @@ describe('DNS discovery', () => {
     dns.records.set(NAME, ['127.0.0.3', '127.0.0.4']);
     await pods.a.stop();
     const queriesBefore = dns.queries.length;
-    await until('discovery follows after the failure', async () => {
-      await spread(client, 1);
-      return source.current().includes(pods.c.url);
-    });
+    await waitFor(
+      'discovery follows after the failure',
+      async () => {
+        await spread(client, 1);
+        return source.current().includes(pods.c.url);
+      },
+      { timeoutMs: 30_000, intervalMs: 5 },
+    );
     assert.deepEqual(source.current(), [pods.b.url, pods.c.url]);
 
     // Once the last lookup is older than the interval, a burst of failure reports makes one lookup at once...
-    await until('the minimum interval has passed', () => Date.now() - dns.queries.at(-1)! >= 300);
+    await waitFor('the minimum interval has passed', async () => Date.now() - dns.queries.at(-1)! >= 300, {
+      timeoutMs: 30_000,
+      intervalMs: 5,
+    });
     const burstStart = dns.queries.length;
     for (let i = 0; i < 50; i++) source.requestRefresh();
-    await until('one lookup for the burst', () => dns.queries.length === burstStart + 1);
+    await waitFor('one lookup for the burst', async () => dns.queries.length === burstStart + 1, {
+      timeoutMs: 30_000,
+      intervalMs: 5,
+    });
     // ...and a second burst right after it gets one more, deferred until the interval has passed.
     for (let i = 0; i < 50; i++) source.requestRefresh();
-    await until('the deferred lookup', () => dns.queries.length === burstStart + 2);
+    await waitFor('the deferred lookup', async () => dns.queries.length === burstStart + 2, {
+      timeoutMs: 30_000,
+      intervalMs: 5,
+    });
     const [first, second] = dns.queries.slice(burstStart) as [number, number];
     assert.ok(second - first >= 290, `lookups ${second - first} ms apart`);
     assert.ok(dns.queries.length - queriesBefore <= 4, 'failures did not flood DNS');

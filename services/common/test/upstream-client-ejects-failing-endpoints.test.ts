@@ -4,9 +4,8 @@ import { strict as assert } from 'node:assert';
 import { AppError } from '../src/errors';
 import { StaticEndpointSource } from '../src/discovery/static-endpoint-source';
 import { UpstreamClient, type EjectionPolicy } from '../src/upstream/upstream-client';
-import { Blackhole } from '@bazar/harness';
+import { Blackhole, waitFor } from '@bazar/harness';
 import { CountingServer, deadUrl } from './support/counting-server';
-import { until } from './support/poll';
 import { memoryLogger } from './support/test-logger';
 
 describe('UpstreamClient ejection and retries', () => {
@@ -77,15 +76,22 @@ describe('UpstreamClient ejection and retries', () => {
     assert.equal(snapshotOf(client, b.url).healthy, false);
     assert.ok(Math.abs(a.hits - c.hits) <= 1, `the others share the load evenly (${a.hits} vs ${c.hits})`);
     // Probes keep failing while it is down, each one doubling the backoff.
-    await until('failed probes', () => snapshotOf(client, b.url).consecutiveFailures >= 3);
+    await waitFor('failed probes', async () => snapshotOf(client, b.url).consecutiveFailures >= 3, {
+      timeoutMs: 30_000,
+      intervalMs: 5,
+    });
     assert.equal(snapshotOf(client, b.url).requests, sentToB + 1, 'probes are not requests');
 
     const hitsBefore = b.hits;
     await b.listen();
-    await until('the restarted endpoint receives traffic again', async () => {
-      await get();
-      return b.hits > hitsBefore + 5;
-    });
+    await waitFor(
+      'the restarted endpoint receives traffic again',
+      async () => {
+        await get();
+        return b.hits > hitsBefore + 5;
+      },
+      { timeoutMs: 30_000, intervalMs: 5 },
+    );
     assert.ok(b.probes >= 1, 'it came back through a /readyz probe');
     assert.ok(
       statuses.every((s) => s === 200),
