@@ -9,8 +9,8 @@ export default tseslint.config(
   ...tseslint.configs.recommended,
   // The storefront's plain ES modules run in the browser.
   { files: ['services/frontend/public/**/*.js'], languageOptions: { globals: globals.browser } },
-  // Node scripts run as they are (the local cluster's load generator).
-  { files: ['k8s/**/*.mjs'], languageOptions: { globals: globals.node } },
+  // Node scripts run as they are (the local cluster's load generator, the chart's helm test).
+  { files: ['k8s/**/*.mjs', 'charts/**/*.mjs'], languageOptions: { globals: globals.node } },
   {
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],

@@ -2,7 +2,7 @@
 # Builds the root filesystem every local image starts from, with mmdebstrap (no Docker), and prints its path:
 #   a Debian bookworm minbase + PostgreSQL 15 + Patroni + curl + redis-server, the users postgres (999) and node (1000) that
 #   the chart's pods run as, and no apt lists, docs or man pages.
-# One base for all the images (bazar, postgres, the helm-test curl image, redis) means one layer that containerd
+# One base for all the images (bazar, postgres, patroni, redis) means one layer that containerd
 # stores once; the images differ by a small top layer and their config. The tar is cached by the hash of its
 # inputs (this file): ${BAZAR_CACHE_DIR:-$HOME/.cache/bazar}/images/rootfs/<hash>.tar.
 set -euo pipefail

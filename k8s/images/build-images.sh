@@ -5,9 +5,8 @@
 #                                                      production node_modules), USER 1000:1000, WORKDIR /app
 #   postgres.tar  docker.io/bazar-local/postgres:15    Debian's PostgreSQL 15 with a docker-entrypoint.sh of ours
 #   patroni.tar   docker.io/bazar-local/patroni:15      Debian's PostgreSQL 15 + Patroni (k8s/Dockerfile.patroni's layout)
-#   curl.tar      docker.io/bazar-local/curl:8         sh + curl + sed, for the chart's helm test pod
 #   redis.tar     docker.io/bazar-local/redis:7        Debian's redis-server
-# All five share one base layer (base-rootfs.sh). Node is this machine's `node` binary (NodeSource's nodejs
+# All four share one base layer (base-rootfs.sh). Node is this machine's `node` binary (NodeSource's nodejs
 # package, v20 here; k8s/Dockerfile uses node:22): the image runs what the tests run.
 #
 # Usage: build-images.sh [--only NAME…] [OUT_DIR]. Environment: BAZAR_REPO (the tree whose services are built,
@@ -48,12 +47,6 @@ if wanted patroni; then
   oci --name docker.io/bazar-local/patroni:15 --out "$out/patroni.tar" --layer "$base" --env "$pg_path" \
     --env LANG=C.UTF-8 --user 999:999 --cmd '["patroni", "/etc/patroni/patroni.yml"]' --expose 5432/tcp \
     --expose 8008/tcp
-fi
-
-if wanted curl; then
-  say "curl"
-  oci --name docker.io/bazar-local/curl:8 --out "$out/curl.tar" --layer "$base" --env "$plain_path" \
-    --user 100:101 --entrypoint '["curl"]' --cmd '["--help"]'
 fi
 
 if wanted redis; then

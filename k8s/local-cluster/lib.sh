@@ -73,5 +73,5 @@ build_and_load_images() {
   say "images (k8s/images/build-images.sh)"
   BAZAR_REPO=$repo "$repo/k8s/images/build-images.sh" "$images_dir" >"$LOG_DIR/images.log" 2>&1 ||
     die "image build failed (see $LOG_DIR/images.log)"
-  "$(dirname "${BASH_SOURCE[0]}")/load-image.sh" "$images_dir"/{bazar,postgres,patroni,curl,redis}.tar
+  "$(dirname "${BASH_SOURCE[0]}")/load-image.sh" "$images_dir"/{bazar,postgres,patroni,redis}.tar
 }

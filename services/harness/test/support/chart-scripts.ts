@@ -1,4 +1,4 @@
-// Running the Helm chart's pod scripts (charts/bazar/files/*.sh) on this machine, the way a pod runs them: the
+// Running the Helm chart's pod scripts (charts/bazar/files/) on this machine, the way a pod runs them: the
 // pod's environment given as variables, Postgres tools on PATH, and as the `postgres` OS user where the pod runs
 // as postgres (we are often root here, and Postgres refuses to run as root).
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -57,10 +57,14 @@ export class ScriptSandbox {
     };
   }
 
-  /** Starts `sh files/<script> args…`; the process is killed if the test process exits first. */
+  /**
+   * Starts `sh files/<script> args…` (`node` for a .mjs script, as the pod runs it); the process is killed if the
+   * test process exits first.
+   */
   start(script: string, opts: ScriptOptions): ScriptProcess {
     const runAs = opts.asPostgres ? this.tools.runAs : undefined;
-    const child = spawn('/bin/sh', [join(chartDir, 'files', script), ...(opts.args ?? [])], {
+    const interpreter = script.endsWith('.mjs') ? process.execPath : '/bin/sh';
+    const child = spawn(interpreter, [join(chartDir, 'files', script), ...(opts.args ?? [])], {
       env: { ...this.baseEnv(), ...opts.env },
       cwd: this.dir,
       uid: runAs?.uid,
