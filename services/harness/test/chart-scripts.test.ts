@@ -47,7 +47,7 @@ describe('chart scripts (charts/bazar/files)', function () {
   let primaryData: string;
   let replicaData: string;
 
-  // The pod's environment for the primary (templates/postgresql-primary-statefulset.yaml), on loopback.
+  // The pod's environment for the primary (templates/postgresql/postgresql-primary-statefulset.yaml), on loopback.
   const primaryEnv = () => ({
     ...secrets,
     PGDATA: primaryData,
@@ -56,7 +56,7 @@ describe('chart scripts (charts/bazar/files)', function () {
     REPLICATION_SLOT: STANDBY,
     ALLOWED_CIDRS: '127.0.0.1/32',
   });
-  // The replica's (templates/postgresql-replica-statefulset.yaml); PRIMARY_HOST is the primary Service there.
+  // The replica's (templates/postgresql/postgresql-replica-statefulset.yaml); PRIMARY_HOST is the primary Service there.
   const replicaEnv = (port = primaryPort) => ({
     PGDATA: replicaData,
     PRIMARY_HOST: '127.0.0.1',
