@@ -99,7 +99,7 @@ describe('chart scripts (charts/bazar/files)', function () {
         args: [
           'start',
           join(sandbox.tools.bindir, 'postgres'),
-          ...localServerArgs(renderedArgs('postgresql-primary-statefulset.yaml'), primaryPort, socketDir),
+          ...localServerArgs(renderedArgs('StatefulSet', 'bazar-postgresql-primary'), primaryPort, socketDir),
         ],
         asPostgres: true,
       });
@@ -107,7 +107,7 @@ describe('chart scripts (charts/bazar/files)', function () {
     it('a first start initialises: the service roles with pg_monitor, their databases, the replication role and slot; superuser only on the socket', async () => {
       // On an empty data dir: initdb, the init step on a temporary socket-only server, then the server itself with
       // the chart's arguments (synchronous_standby_names included). No image entrypoint is involved.
-      const chartArgs = renderedArgs('postgresql-primary-statefulset.yaml');
+      const chartArgs = renderedArgs('StatefulSet', 'bazar-postgresql-primary');
       assert.ok(chartArgs.includes(`synchronous_standby_names=${STANDBY}`), chartArgs.join(' '));
       primary = startPrimary();
       await primary.waitForOutput(/pg_hba\.conf allows 127\.0\.0\.1\/32/, 60_000);
@@ -190,7 +190,7 @@ describe('chart scripts (charts/bazar/files)', function () {
   describe('postgres-replica.sh', () => {
     let replicaPort: number;
     const replicaArgs = () =>
-      localServerArgs(renderedArgs('postgresql-replica-statefulset.yaml'), replicaPort, socketDir);
+      localServerArgs(renderedArgs('StatefulSet', 'bazar-postgresql-replica'), replicaPort, socketDir);
     const standbyRows = () =>
       superuser(`SELECT application_name, state, sync_state FROM pg_stat_replication`) as Promise<
         { application_name: string; state: string; sync_state: string }[]
@@ -296,7 +296,7 @@ describe('chart scripts (charts/bazar/files)', function () {
           STANDBY_NAME: 'late_replica',
           REPLICATION_SLOT: 'late_replica',
         },
-        args: localServerArgs(renderedArgs('postgresql-replica-statefulset.yaml'), port, socketDir),
+        args: localServerArgs(renderedArgs('StatefulSet', 'bazar-postgresql-replica'), port, socketDir),
         asPostgres: true,
       });
       try {

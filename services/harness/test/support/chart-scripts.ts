@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { parseAllDocuments } from 'yaml';
 import { onProcessExit } from '../../src/exit-cleanup';
 import { PgTools } from '../../src/pg-tools';
 import { waitFor } from '../../src/wait-for';
@@ -149,25 +150,23 @@ export class ScriptProcess {
 }
 
 /**
- * The `args` list of one container in the committed rendered example (charts/bazar/examples/rendered-default.yaml,
- * which check-chart.sh keeps in step with the chart): the exact `-c` settings the chart starts Postgres with.
+ * The args of the first container of the `kind` object named `name` in the chart's rendered default
+ * (charts/bazar/examples/rendered-default.yaml, kept current by `k8s/check-chart.sh --update-example`).
  */
-export function renderedArgs(template: string): string[] {
+export function renderedArgs(kind: string, name: string): string[] {
   const rendered = readFileSync(join(chartDir, 'examples', 'rendered-default.yaml'), 'utf8');
-  const start = rendered.indexOf(`# Source: bazar/templates/${template}\n`);
-  if (start < 0) throw new Error(`no ${template} in the rendered example`);
-  const lines = rendered.slice(start).split('\n');
-  const at = lines.findIndex((line) => /^\s+args:\s*$/.test(line));
-  if (at < 0) throw new Error(`no args in ${template}`);
-  const indent = (lines[at] ?? '').search(/\S/);
-  const args: string[] = [];
-  for (const line of lines.slice(at + 1)) {
-    if (line.trimStart().startsWith('#')) continue;
-    const item = /^(\s*)- (.*)$/.exec(line);
-    if (!item || (item[1] ?? '').length <= indent) break;
-    args.push(item[2] ?? '');
-  }
-  return args;
+  const objects = parseAllDocuments(rendered).map((d) => d.toJS() as RenderedObject | null);
+  const object = objects.find((o) => o?.kind === kind && o.metadata?.name === name);
+  if (!object) throw new Error(`no ${kind} ${name} in the rendered example`);
+  const args = object.spec?.template?.spec?.containers?.[0]?.args;
+  if (!Array.isArray(args)) throw new Error(`no args in the first container of ${kind} ${name}`);
+  return args.map(String);
+}
+
+interface RenderedObject {
+  kind?: string;
+  metadata?: { name?: string };
+  spec?: { template?: { spec?: { containers?: { args?: unknown[] }[] } } };
 }
 
 /** Postgres settings for this machine: the chart's, but on loopback only, on our port and socket directory. */
