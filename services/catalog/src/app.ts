@@ -25,7 +25,7 @@ export interface CatalogDeps {
 
 export function createApp(deps: CatalogDeps) {
   const catalog = new Catalog(deps.db, deps.invalidations, deps.desk, deps.writeOverrunMs);
-  registerCatalogMetrics(catalog.reservations);
+  registerCatalogMetrics(catalog.reservations, deps.invalidations, deps.leases);
   const routers = [booksRouter(catalog), reservationsRouter(catalog), cacheLeasesRouter(deps.leases)];
   if (deps.desk.afterCommit) routers.push(testGateRouter('/test/after-commit', deps.desk.afterCommit));
   return createInternalApp({ ...deps, routers });

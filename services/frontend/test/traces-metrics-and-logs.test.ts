@@ -157,6 +157,16 @@ describe('traces, metrics and logs across every hop', function () {
     assert.ok(
       value(catalog, 'bazar_db_reads_replica_total') + value(catalog, 'bazar_db_reads_primary_total') > 0,
     );
+    // The purchase's writes were pushed to the frontend pods by whichever catalog pod reserved; every catalog pod
+    // grants the frontends cache leases.
+    const catalogs = await Promise.all(topo.catalogs.map((c) => scrape(c.metricsUrl)));
+    const sum = (series: string) => catalogs.reduce((n, text) => n + value(text, series), 0);
+    assert.ok(sum('bazar_invalidation_pushes_delivered_total') > 0, 'pushes delivered');
+    assert.ok(
+      catalogs.every((text) => value(text, 'bazar_cache_leases_granted_total') > 0),
+      'leases granted by every catalog pod',
+    );
+    assert.match(catalog, /^bazar_cache_lease_fenced_frontends 0$/m);
   });
 
   it('a log line carries the trace id of its request', async () => {

@@ -29,6 +29,15 @@ export interface Invalidation {
 export interface WriteAnnouncer {
   prepare(write: WriteInFlight): Promise<void>;
   publish(inv: Invalidation): Promise<void>;
+  /** Pushes delivered and not, and the writes held back waiting out a lost pod's lease (exported as metrics). */
+  readonly stats: FanoutStats;
+}
+
+export interface FanoutStats {
+  delivered: number;
+  undelivered: number;
+  fenceWaits: number;
+  fenceWaitMs: number;
 }
 
 export interface InvalidationFanoutOptions {
@@ -44,7 +53,7 @@ export interface InvalidationFanoutOptions {
 }
 
 export class InvalidationFanout implements WriteAnnouncer {
-  readonly stats = { delivered: 0, undelivered: 0, fenceWaits: 0, fenceWaitMs: 0 };
+  readonly stats: FanoutStats = { delivered: 0, undelivered: 0, fenceWaits: 0, fenceWaitMs: 0 };
   private readonly pools = new Map<string, Pool>();
 
   private readonly probe: NodeJS.Timeout;
