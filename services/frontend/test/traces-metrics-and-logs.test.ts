@@ -93,10 +93,18 @@ describe('traces, metrics and logs across every hop', function () {
   });
 
   it('a cache hit makes no catalog span', async () => {
-    await callJson('GET', `${fe()}/info/2`); // fill
-    const hit = newTraceparent();
-    const res = await callJson('GET', `${fe()}/info/2`, { headers: { traceparent: hit.header } });
-    assert.equal(res.headers.get('x-cache'), 'HIT');
+    // Fill, then read until a HIT (a fill is stored only under a valid cache lease, which a loaded machine may
+    // renew late); the trace of that HIT is the one checked.
+    let hit = newTraceparent();
+    await waitFor(
+      'a cache hit for book 2',
+      async () => {
+        hit = newTraceparent();
+        const res = await callJson('GET', `${fe()}/info/2`, { headers: { traceparent: hit.header } });
+        return res.headers.get('x-cache') === 'HIT';
+      },
+      { timeoutMs: 30_000, intervalMs: 100 },
+    );
     // A later miss whose catalog spans have arrived proves any catalog span of the hit would have too: each
     // service exports its spans in the order they end.
     const miss = newTraceparent();
