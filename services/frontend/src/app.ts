@@ -10,6 +10,7 @@ import {
 } from '@bazar/common';
 import serve from 'koa-static';
 import { booksRouter } from './api/books.routes';
+import { FastHits } from './api/fast-hits';
 import { CustomerSessions } from './api/customer-session';
 import type { RateLimits } from './api/rate-limits';
 import { internalRouter } from './api/internal.routes';
@@ -95,9 +96,20 @@ export function createApp(deps: FrontendDeps): FrontendApp {
   mount(app, ordersRouter(storefront, new CustomerSessions(deps.adminToken, deps.customerCookieSecure)));
   const gates = deps.gate ? { fill: deps.gate, deaf: new TestGate() } : undefined;
   mount(app, internalRouter(cache, gates));
-  registerCacheMetrics(cache, deps.store);
+  const fastHits = new FastHits({
+    storefront,
+    rateLimits: deps.rateLimits,
+    servedBy: deps.podName,
+    log: deps.log,
+    context: (req, res) => app.createContext(req, res),
+  });
+  registerCacheMetrics(cache, deps.store, fastHits);
   mount(app, opsRouter({ ...deps, cache }));
   // The storefront: static files, no build step; index.html at `/`.
   app.use(serve(join(__dirname, '../../public'), { index: 'index.html', gzip: false, brotli: false }));
+  // Whoever serves the app (lifecycle.ts's listen, a test) asks Koa for its handler: cache hits are answered
+  // before it, anything else goes on to it.
+  const chain = app.callback.bind(app);
+  app.callback = () => fastHits.ahead(chain());
   return { app, lease };
 }

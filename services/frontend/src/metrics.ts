@@ -2,6 +2,7 @@
 // scrape time) and purchase outcomes.
 import { metricsRegistry, observedCounter } from '@bazar/common';
 import { Counter, Gauge } from 'prom-client';
+import type { FastHits } from './api/fast-hits';
 import type { BookCache } from './domain/book-cache';
 import type { CacheStore } from './domain/cache-store';
 
@@ -12,9 +13,14 @@ export const purchases = new Counter({
   registers: [metricsRegistry],
 });
 
-export function registerCacheMetrics(cache: BookCache, store: CacheStore): void {
+export function registerCacheMetrics(cache: BookCache, store: CacheStore, fastHits: FastHits): void {
   const c = cache.counters;
   observedCounter('bazar_cache_hits_total', 'cached reads answered from the cache', () => c.hits);
+  observedCounter(
+    'bazar_cache_fast_hits_total',
+    'of those, hits answered ahead of the middleware chain, from entries kept as bytes (memory store only)',
+    () => fastHits.served,
+  );
   observedCounter('bazar_cache_misses_total', 'cached reads that went upstream', () => c.misses);
   observedCounter(
     'bazar_cache_invalidations_total',

@@ -4,6 +4,7 @@
 // should Redis fail, each pod goes on counting in memory rather than letting everything through or refusing all.
 // Over a limit: 429 `rate_limited` with Retry-After; nothing was done. The probes and /internal/* (the catalog
 // pods' pushes, which carry the internal token) never count.
+import type { IncomingMessage } from 'node:http';
 import { createClient } from '@redis/client';
 import { AppError, type Logger } from '@bazar/common';
 import type Koa from 'koa';
@@ -24,13 +25,18 @@ export interface RateLimitOptions {
   log: Logger;
 }
 
+/** What a check needs of a request: Koa's context has it (the fast path of fast-hits.ts makes one too). */
+export type RateLimitedRequest = Pick<Koa.Context, 'path' | 'method' | 'ip' | 'req'>;
+
 const exempt = (path: string) => path === '/healthz' || path === '/readyz' || path.startsWith('/internal/');
-const isPurchase = (ctx: Koa.Context) => ctx.method === 'POST' && ctx.path.startsWith('/purchase/');
+const isPurchase = (ctx: RateLimitedRequest) => ctx.method === 'POST' && ctx.path.startsWith('/purchase/');
 
 export class RateLimits {
   private readonly requests?: RateLimiterAbstract;
   private readonly purchases?: RateLimiterAbstract;
   private readonly redis?: ReturnType<typeof createClient>;
+  /** Requests the fast path already counted before it handed them to the chain after all. */
+  private readonly counted = new WeakSet<IncomingMessage>();
 
   constructor(opts: RateLimitOptions) {
     if (opts.redisUrl && (opts.requests > 0 || opts.purchases > 0)) {
@@ -56,12 +62,22 @@ export class RateLimits {
     this.purchases = limiter('purchases', opts.purchases);
   }
 
-  /** Counts this request against its client's limits; throws 429 when one is spent. */
-  async check(ctx: Koa.Context): Promise<void> {
-    if (exempt(ctx.path)) return;
+  /** Whether any limit is on: without one, check never refuses and need not be awaited. */
+  get active(): boolean {
+    return this.requests !== undefined || this.purchases !== undefined;
+  }
+
+  /** Counts this request against its client's limits (once, however many times it is asked); 429 when one is spent. */
+  async check(ctx: RateLimitedRequest): Promise<void> {
+    if (exempt(ctx.path) || this.counted.delete(ctx.req)) return;
     const client = ctx.ip;
     await consume(this.requests, client, 'requests');
     if (isPurchase(ctx)) await consume(this.purchases, client, 'purchases');
+  }
+
+  /** This request was counted (and allowed): a later check of it lets it through without counting again. */
+  alreadyCounted(req: IncomingMessage): void {
+    this.counted.add(req);
   }
 
   async close(): Promise<void> {

@@ -11,7 +11,7 @@
 //   nor filled from the cache: it is read from the primary, so all pods agree (I12, linearizable per book).
 import { annotate, type TestGate } from '@bazar/common';
 import { createLRU } from 'lru.min';
-import type { CacheStore } from './cache-store';
+import type { CacheStore, ReadyEntry } from './cache-store';
 
 export interface Versioned {
   version: number;
@@ -53,6 +53,7 @@ export interface CacheCounters {
 
 const bookKey = (id: number) => `book:${id}`;
 const topicOf = (topic: string) => topic.trim().toLowerCase();
+const searchKey = (topic: string, variant: string) => `search:${topic}:${variant}`;
 
 export class BookCache {
   readonly counters: CacheCounters = { hits: 0, misses: 0, invalidations: 0, staleFillsRejected: 0 };
@@ -106,7 +107,7 @@ export class BookCache {
 
   async getSearch<T>(topic: string, variant: string, load: () => Promise<T>): Promise<CacheResult<T>> {
     const t = topicOf(topic);
-    const key = `search:${t}:${variant}`;
+    const key = searchKey(t, variant);
     const cached = this.lease.valid() ? ((await this.store.keyv.get(key)) as T | undefined) : undefined;
     annotate({ 'bazar.cache.key': key, 'bazar.cache.hit': cached !== undefined });
     if (cached !== undefined && this.lease.valid()) {
@@ -129,6 +130,38 @@ export class BookCache {
       return fresh;
     });
     return { value, hit: false };
+  }
+
+  /**
+   * The book's entry as bytes, when getBook would answer it as a hit this very moment (lease held, no write in
+   * flight, not older than its tombstone) and the store can be read without waiting (the memory store). `take`
+   * counts the hit; without it this only asks. Anything else is undefined: the request goes getBook's way.
+   */
+  readyBook(id: number, take: boolean): ReadyEntry | undefined {
+    if (!this.store.peek || this.writing.has(id) || !this.lease.valid()) return undefined;
+    const key = bookKey(id);
+    const entry = this.store.peek(key);
+    if (entry === undefined || entry.version < this.tombstone(id)) return undefined;
+    if (take) {
+      this.counters.hits++;
+      annotate({ 'bazar.cache.key': key, 'bazar.cache.hit': true, 'bazar.book.version': entry.version });
+    }
+    return entry;
+  }
+
+  /** The same for a search page (getSearch's rules): its `{items, nextCursor}` as bytes. */
+  readySearch(topic: string, variant: string, take: boolean): ReadyEntry | undefined {
+    if (!this.store.peek || !this.lease.valid()) return undefined;
+    const t = topicOf(topic);
+    const key = searchKey(t, variant);
+    const entry = this.store.peek(key);
+    if (entry === undefined) return undefined;
+    if (take) {
+      this.counters.hits++;
+      this.remember(t, key);
+      annotate({ 'bazar.cache.key': key, 'bazar.cache.hit': true });
+    }
+    return entry;
   }
 
   /** A write to a book is in flight: from now until its invalidation, the book bypasses the cache. */

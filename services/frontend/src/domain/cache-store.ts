@@ -1,9 +1,16 @@
-// Where cached entries live: a bounded in-memory LRU (default) or a Redis shared by every frontend pod. Both are
-// keyv stores with the same TTL; this module also reports what /cache/stats needs from each.
+// Where cached entries live: a bounded in-memory LRU (default, memory-store.ts) or a Redis shared by every
+// frontend pod. Both are keyv stores with the same TTL; this module also reports what /cache/stats needs from each.
+import type { Buffer } from 'node:buffer';
 import KeyvRedis from '@keyv/redis';
 import Keyv from 'keyv';
-import { createLRU } from 'lru.min';
 import { z } from 'zod';
+import { memoryStore } from './memory-store';
+
+/** An entry as ready-to-send bytes: its JSON body and (for a book) the version the tombstone check compares. */
+export interface ReadyEntry {
+  readonly body: Buffer;
+  readonly version: number;
+}
 
 export interface CacheStore {
   kind: 'memory' | 'redis';
@@ -14,6 +21,11 @@ export interface CacheStore {
   close(): Promise<void>;
   /** Entries read from the store that were not a well-formed book or search page, and were taken for a miss. */
   rejected(): number;
+  /**
+   * The memory store only: the entry under `key` as serialised bytes, read synchronously (undefined when absent or
+   * expired). Redis has no such read: its hits all go the chain's way, through keyv.
+   */
+  peek?(key: string): ReadyEntry | undefined;
 }
 
 export interface CacheStoreOptions {
@@ -23,46 +35,8 @@ export interface CacheStoreOptions {
   redisUrl?: string;
 }
 
-const namespace = 'bazar';
-
 export function createCacheStore(opts: CacheStoreOptions): CacheStore {
   return opts.kind === 'redis' ? redisStore(opts) : memoryStore(opts);
-}
-
-function memoryStore(opts: CacheStoreOptions): CacheStore {
-  const lru = createLRU<string, unknown>({ max: opts.maxEntries });
-  let evicted = 0;
-  // lru.min reports deletes as evictions too; count only inserts that push the oldest entry out.
-  const store = {
-    get: (key: string) => lru.get(key),
-    has: (key: string) => lru.has(key),
-    delete: (key: string) => lru.delete(key),
-    clear: () => lru.clear(),
-    set: (key: string, value: unknown) => {
-      if (!lru.has(key) && lru.size >= lru.max) evicted++;
-      lru.set(key, value);
-      return store;
-    },
-  };
-  // keyv wraps each value with its expiry and drops expired ones on read; the LRU bounds the count. Values stay
-  // objects (no JSON round trip per hit): cached values are never mutated after they are stored.
-  const keyv = new Keyv({
-    store,
-    ttl: opts.ttlMs,
-    namespace,
-    useKeyPrefix: false,
-    serialize: undefined,
-    deserialize: undefined,
-  });
-  return {
-    kind: 'memory',
-    keyv,
-    entries: async () => lru.size,
-    evictions: async () => evicted,
-    ping: async () => true,
-    close: async () => undefined,
-    rejected: () => 0, // only this process writes it
-  };
 }
 
 function redisStore(opts: CacheStoreOptions): CacheStore {
@@ -72,7 +46,7 @@ function redisStore(opts: CacheStoreOptions): CacheStore {
   const keyv = new Keyv({
     store: redis,
     ttl: opts.ttlMs,
-    namespace,
+    namespace: 'bazar',
     deserialize: <Value>(raw: string) => {
       const entry = wellFormedEntry(raw);
       if (!entry) rejected++;

@@ -5,6 +5,7 @@ import type { CatalogGateway } from '../gateways/catalog.gateway';
 import { purchases } from '../metrics';
 import type { OrderGateway } from '../gateways/order.gateway';
 import type { BookCache } from './book-cache';
+import type { ReadyEntry } from './cache-store';
 import { orderIdFor } from './idempotency';
 import type { Book, BookSummary, Order, Page, Served } from './types';
 
@@ -16,6 +17,8 @@ function unconfirmed(err: AppError, key: string): AppError {
     : `${err.message}; the purchase may or may not have happened: retry with the same Idempotency-Key to get its outcome (it never buys twice)`;
   return new AppError(503, err.code, message).withHeader('Idempotency-Key', key);
 }
+
+const searchVariant = (limit: number, cursor?: string) => `${limit}:${cursor ?? ''}`;
 
 export interface CachedRead<T> extends Served<T> {
   hit: boolean;
@@ -38,9 +41,24 @@ export class Storefront {
     return { value, hit, servedBy };
   }
 
+  /** A cache hit for GET /info/:id as bytes, if one may be sent right now (BookCache.readyBook). */
+  readyInfo(id: number, take: boolean): ReadyEntry | undefined {
+    return this.cache.readyBook(id, take);
+  }
+
+  /** A cache hit for a search page as bytes (`{items, nextCursor}`, without the topic), if one may be sent now. */
+  readySearch(
+    topic: string,
+    limit: number,
+    cursor: string | undefined,
+    take: boolean,
+  ): ReadyEntry | undefined {
+    return this.cache.readySearch(topic, searchVariant(limit, cursor), take);
+  }
+
   async search(topic: string, limit: number, cursor?: string): Promise<CachedRead<Page<BookSummary>>> {
     let servedBy: string | undefined;
-    const { value, hit } = await this.cache.getSearch(topic, `${limit}:${cursor ?? ''}`, async () => {
+    const { value, hit } = await this.cache.getSearch(topic, searchVariant(limit, cursor), async () => {
       const res = await this.catalog.search(topic, limit, cursor);
       servedBy = res.servedBy;
       return res.value;
