@@ -18,6 +18,7 @@ import {
   exitOnSignals,
   extraFrontend,
   repoRoot,
+  startBareHttp,
   startBareKoa,
   superuserUrl,
 } from './lib/harness.mjs';
@@ -32,6 +33,7 @@ import {
   scalePoint,
   warmMissPath,
 } from './lib/measure.mjs';
+import { storeMemory } from './lib/memory.mjs';
 import { profileCacheHits, profilePurchases, profilingEnv } from './lib/profile.mjs';
 import { costLadder } from './lib/ladder.mjs';
 import { measurePurchases } from './lib/purchase-bench.mjs';
@@ -57,6 +59,8 @@ const full = {
   ],
   sizes: [7, 1_000, 100_000, 1_000_000],
   cachedEntries: 100_000,
+  // the entries alone, in a process of their own (store-memory.mjs)
+  storeSizes: [100_000, 1_000_000],
   profileS: 6,
   ladderS: 3,
   ladderRounds: 3,
@@ -133,8 +137,10 @@ async function main() {
     ctx.extraPods = extra;
     const book = (await callJson('GET', `${ctx.fe}/info/1`)).body;
     ctx.bare = await startBareKoa(book);
+    ctx.bareHttp = await startBareHttp(book);
     log(
-      `    frontend ${ctx.fe}, one-entry-cache frontend ${ctx.missPod.url}, bare Koa ${ctx.bare.url}; logs in ${logDir}`,
+      `    frontend ${ctx.fe}, one-entry-cache frontend ${ctx.missPod.url}, bare Koa ${ctx.bare.url}, ` +
+        `bare node:http ${ctx.bareHttp.url}; logs in ${logDir}`,
     );
     const results = await measureAll(ctx);
     results.machine = machine;
@@ -145,6 +151,7 @@ async function main() {
     log(`    ${written.join(', ')}`);
   } finally {
     await ctx.bare?.stop();
+    await ctx.bareHttp?.stop();
     await Promise.allSettled(extra.map((p) => p.stop()));
     await topo.stop();
     await rm(logDir, { recursive: true, force: true });
@@ -155,10 +162,12 @@ async function main() {
 async function measureAll(ctx) {
   const r = { plan: ctx.plan, startedAt: new Date().toISOString(), scale: [] };
   step(
-    `cache-hit throughput: bare Koa vs frontend, ${ctx.plan.rounds} × ${ctx.plan.peakS} s each, ${ctx.plan.connections} connections`,
+    `cache-hit throughput: bare Koa, bare node:http and the frontend, ${ctx.plan.rounds} × ${ctx.plan.peakS} s each, ${ctx.plan.connections} connections`,
   );
   r.peak = await cacheHitPeak(ctx);
-  log(`    frontend / bare Koa = ${r.peak.ratio.toFixed(2)}`);
+  log(
+    `    frontend / bare Koa = ${r.peak.ratio.toFixed(2)}, frontend / bare node:http = ${r.peak.httpRatio.toFixed(2)}`,
+  );
   step(`cache-hit latency at half the frontend peak, fixed arrival rate, ${ctx.plan.halfS} s each`);
   r.half = await cacheHitAtRate(ctx, r.peak.hitRps / 2);
   step(
@@ -185,6 +194,11 @@ async function measureAll(ctx) {
         `    frontend RSS ${r.memoryBefore.rss.toFixed(0)} MiB before, ${r.memory.rss.toFixed(0)} MiB with ${r.memory.entries.toLocaleString('en')} entries (heap used ${r.memory.heapUsed.toFixed(0)} MiB)`,
       );
       r.memoryCapped = await cappedHeapMemory(ctx, ctx.topo.frontends[1], cappedHeapFlags);
+      r.storeMemory = await storeMemory(repoRoot, ctx.plan.storeSizes);
+      for (const p of r.storeMemory)
+        ctx.log(
+          `    the entries alone, as ${p.store}: RSS ${p.rss.toFixed(0)} MB with ${p.entries.toLocaleString('en')} (heap used ${p.heapUsed.toFixed(0)} MB)`,
+        );
     }
   }
   step('purchases through the frontend vs pgbench on the same Postgres pair, a sell-out, no hot row');

@@ -60,6 +60,9 @@ export async function startBenchServer(script, body, env = {}) {
 /** The bare Koa twin (bare-koa.mjs): the same JSON as a cached GET /info/:id, and nothing else. */
 export const startBareKoa = (body, env = {}) => startBenchServer('bare-koa.mjs', body, env);
 
+/** The bare node:http twin (bare-http.mjs): the same JSON as bytes prepared once; the machine's ceiling. */
+export const startBareHttp = (body, env = {}) => startBenchServer('bare-http.mjs', body, env);
+
 /**
  * Ctrl-C or SIGTERM: exit at once; the harness's exit hooks then stop Postgres (SIGQUIT) and kill every pod, and
  * the bare Koa twin goes with them.

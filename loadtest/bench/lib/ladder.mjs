@@ -1,7 +1,7 @@
-// Prices each layer of the cache-hit path: ladder-server.mjs variants, and a fresh frontend pod for comparison,
+// Prices each layer of the cache-hit path: ladder-server.mjs variants, and the frontend pod under test for comparison,
 // each loaded alone (closed loop, as in the peak run) while /proc counts the server process's CPU per request.
 import { processCpuMs } from './cpu-accounting.mjs';
-import { callJson, extraFrontend, startBenchServer } from './harness.mjs';
+import { callJson, startBenchServer } from './harness.mjs';
 import { closedLoop } from './http-load.mjs';
 
 export const LADDER = [
@@ -22,7 +22,7 @@ async function measure(ctx, server) {
 }
 
 /**
- * Every variant and a fresh frontend pod run side by side (idle ones cost nothing) and are loaded in turn, for
+ * Every variant and the frontend pod under test run side by side (idle ones cost nothing) and are loaded in turn, for
  * `ladderRounds` rounds. Noise on a shared machine only ever adds CPU, so each keeps its lowest CPU per request;
  * the range shows how noisy it was.
  */
@@ -37,13 +37,12 @@ export async function costLadder(ctx) {
         server: await startBenchServer('ladder-server.mjs', book, { VARIANT: variant }),
       });
     }
-    const pod = await extraFrontend(ctx.topo, 'frontend-ladder', {}, ctx.logDir);
+    // The pod under test: one started apart from the topology would hold no cache lease, and only miss.
     servers.push({
       variant: 'frontend',
-      label: 'the frontend itself (a fresh pod)',
-      server: { ...pod, url: pod.url, pid: pod.pid, stop: () => pod.stop() },
+      label: 'the frontend itself (the pod under test)',
+      server: { url: ctx.fe, pid: ctx.fePod.pid, stop: async () => undefined },
     });
-    await callJson('GET', `${pod.url}/info/1`);
     const runs = new Map(servers.map((s) => [s.variant, []]));
     for (let round = 0; round < ctx.plan.ladderRounds; round++) {
       for (const s of servers) runs.get(s.variant).push(await measure(ctx, s.server));

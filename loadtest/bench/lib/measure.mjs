@@ -14,11 +14,20 @@ import { ms, perSecond } from './stats.mjs';
 const describe = (r) =>
   `${perSecond(r.rps)}, p50 ${ms(r.latency.p50)}, p99 ${ms(r.latency.p99)}, errors ${r.errors}`;
 
-/** Peak GET /info/1 throughput: the bare Koa twin and the frontend's cache hit, alternating, `rounds` times. */
+const targetName = { bare: 'bare Koa      ', http: 'bare node:http', hit: 'frontend (hit)' };
+
+/**
+ * Peak GET /info/1 throughput: the bare Koa twin, the bare node:http twin (the ceiling) and the frontend's cache
+ * hit, one after the other, `rounds` times.
+ */
 export async function cacheHitPeak(ctx) {
   const { plan, log } = ctx;
-  const targets = { bare: `${ctx.bare.url}/info/1`, hit: `${ctx.fe}/info/1` };
-  const rounds = { bare: [], hit: [] };
+  const targets = {
+    bare: `${ctx.bare.url}/info/1`,
+    http: `${ctx.bareHttp.url}/info/1`,
+    hit: `${ctx.fe}/info/1`,
+  };
+  const rounds = { bare: [], http: [], hit: [] };
   for (let round = 1; round <= plan.rounds; round++) {
     for (const [name, url] of Object.entries(targets)) {
       await closedLoop({ url, connections: plan.connections, durationS: plan.warmupS });
@@ -28,15 +37,17 @@ export async function cacheHitPeak(ctx) {
       if (r.ok !== r.responses || r.errors > 0)
         log(`    warning: ${r.responses - r.ok} non-2xx answers, ${r.errors} errors`);
       rounds[name].push(r);
-      log(`    round ${round}, ${name === 'bare' ? 'bare Koa      ' : 'frontend (hit)'}: ${describe(r)}`);
+      log(`    round ${round}, ${targetName[name]}: ${describe(r)}`);
     }
   }
   const mean = (rs) => rs.reduce((n, r) => n + r.rps, 0) / rs.length;
   return {
     rounds,
     bareRps: mean(rounds.bare),
+    httpRps: mean(rounds.http),
     hitRps: mean(rounds.hit),
     ratio: mean(rounds.hit) / mean(rounds.bare),
+    httpRatio: mean(rounds.hit) / mean(rounds.http),
   };
 }
 

@@ -1,5 +1,9 @@
 // How much memory a pod uses: resident set size from /proc, and the V8 heap figures its /metrics reports.
+import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import process from 'node:process';
+import { promisify } from 'node:util';
 import { request } from 'undici';
 
 /** VmRSS and VmHWM (peak RSS) of a process, in MiB. */
@@ -20,4 +24,23 @@ export async function heapMiB(url) {
     heapTotal: mib(sample('nodejs_heap_size_total_bytes')),
     external: mib(sample('nodejs_external_memory_bytes')),
   };
+}
+
+/**
+ * The cache's entries alone (store-memory.mjs, one fresh process per point): BookCache over the memory store
+ * filled with `entries` books, as bytes (today's store) and as objects (the store before issue 12). RSS and heap
+ * in MB (10⁶ bytes).
+ */
+export async function storeMemory(repoRoot, sizes) {
+  const points = [];
+  for (const entries of sizes)
+    for (const store of ['bytes', 'objects']) {
+      const { stdout } = await promisify(execFile)(
+        process.execPath,
+        [join(repoRoot, 'loadtest/bench/store-memory.mjs')],
+        { cwd: repoRoot, env: { PATH: process.env.PATH, ENTRIES: String(entries), STORE: store } },
+      );
+      points.push(JSON.parse(stdout));
+    }
+  return points;
 }

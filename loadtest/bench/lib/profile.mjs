@@ -1,5 +1,5 @@
 // CPU profiles under load, through ../cpu-profile-preload.mjs (SIGUSR2 starts and stops V8's profiler in a pod):
-// - cache hits: a fresh frontend pod and a fresh bare Koa process serve the same GET under the same load;
+// - cache hits: the frontend pod under test and a fresh bare Koa process serve the same GET under the same load;
 // - purchases: the topology's own frontend, order and catalog pods (started with the preload, idle until
 //   signalled) while purchases run on 1,000 books.
 // Each is reported as CPU time per request, by origin (node core, each package, Bazar's code, GC) and function.
@@ -10,7 +10,7 @@ import process from 'node:process';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { withCpu } from './cpu-accounting.mjs';
 import { summarizeProfile } from './cpuprofile.mjs';
-import { callJson, extraFrontend, repoRoot, startBareKoa } from './harness.mjs';
+import { callJson, repoRoot, startBareKoa } from './harness.mjs';
 import { closedLoop } from './http-load.mjs';
 import { spreadRun } from './purchases.mjs';
 
@@ -54,26 +54,28 @@ async function profiledCacheHits(ctx, dir, server) {
   const load = await whileProfiling([{ pid: server.pid, dir }], () =>
     closedLoop({ url, connections: ctx.plan.connections, durationS: ctx.plan.profileS }),
   );
+  const summary = perOperation(await summarizeProfile(dir, 40), load.responses);
   await server.stop();
-  return {
-    rps: load.rps,
-    requests: load.responses,
-    ...perOperation(await summarizeProfile(dir, 40), load.responses),
-  };
+  return { rps: load.rps, requests: load.responses, ...summary };
 }
 
 export async function profileCacheHits(ctx) {
   const root = await mkdtemp(join(tmpdir(), 'bazar-bench-prof-'));
   try {
-    await Promise.all(['frontend', 'bare'].map((n) => mkdir(join(root, n))));
-    const pod = await extraFrontend(
-      ctx.topo,
-      'frontend-prof',
-      profilingEnv(join(root, 'frontend')),
-      ctx.logDir,
-    );
-    const fe = { url: pod.url, pid: pod.pid, stop: () => pod.stop() };
-    const frontend = await profiledCacheHits(ctx, join(root, 'frontend'), fe);
+    await mkdir(join(root, 'bare'));
+    // The pod under test (its profiler idle until now): a pod started apart from the topology holds no cache
+    // lease from the catalog pods, so every one of its reads would be a miss. Its profile is taken out of the
+    // pod's profile directory afterwards, so that the purchases' profile of the same pod holds only theirs.
+    const dir = join(ctx.profileRoot, 'frontend');
+    const written = new Set(await readdir(dir));
+    const fe = {
+      url: ctx.fe,
+      pid: ctx.fePod.pid,
+      stop: async () => {
+        for (const f of await readdir(dir)) if (!written.has(f)) await rm(join(dir, f));
+      },
+    };
+    const frontend = await profiledCacheHits(ctx, dir, fe);
     const book = (await callJson('GET', `${ctx.fe}/info/1`)).body;
     const bare = await profiledCacheHits(
       ctx,

@@ -70,7 +70,7 @@ export function ladder(r) {
     stack: 'bare',
     cached: 'stack',
     'cached-string': 'cached',
-    frontend: 'cached',
+    frontend: 'bare-string',
   };
   const cpu = (v) => r.ladder.find((x) => x.variant === v)?.cpuMicros;
   const delta = (x) => {
@@ -84,7 +84,7 @@ export function ladder(r) {
       "time after the frontend's shape (same packages and settings), each variant alone in its own process under " +
       `the same closed-loop load (${r.plan.connections} connections, ${r.plan.ladderS} s, ${r.plan.ladderRounds} rounds ` +
       'taken in turn), with its CPU per request from `/proc`. Noise only ever adds CPU, so each row keeps its ' +
-      'lowest round; the highest is in brackets. The last row is a fresh frontend pod under the same load.',
+      'lowest round; the highest is in brackets. The last row is the frontend pod under test under the same load.',
     table(
       ['variant', 'what it adds', 'throughput', 'server CPU per request', 'difference'],
       r.ladder.map((x) => [
@@ -108,7 +108,7 @@ export function profile(r) {
   ];
   const micros = (side, origin) => side.origins.find((o) => o.origin === origin)?.micros ?? 0;
   return [
-    "A fresh frontend pod and a fresh bare Koa process, each with V8's sampling profiler preloaded " +
+    "The frontend pod under test and a fresh bare Koa process, each with V8's sampling profiler preloaded " +
       '(`loadtest/bench/cpu-profile-preload.mjs`), served `GET /info/1` under the same closed-loop load ' +
       `(${r.plan.connections} connections, ${r.plan.profileS} s after a warm-up): the frontend ` +
       `${thousands(fe.rps)}/s at **${us(fe.cpuMicrosPerRequest)}** of CPU per request, bare Koa ` +

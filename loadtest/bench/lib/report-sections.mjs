@@ -87,11 +87,19 @@ function cacheRows(r) {
       cpu: peak.rounds.bare.at(-1).cpu,
     },
     {
+      what: 'bare node:http, same JSON as bytes (separate process)',
+      load: closed,
+      throughput: `${thousands(peak.httpRps)}/s (rounds: ${rounds(peak.rounds.http)})`,
+      latency: lat(peak.rounds.http.at(-1).latency),
+      notes: 'the ceiling on this machine',
+      cpu: peak.rounds.http.at(-1).cpu,
+    },
+    {
       what: 'frontend, `GET /info/1`, cache hit',
       load: closed,
       throughput: `${thousands(peak.hitRps)}/s (rounds: ${rounds(peak.rounds.hit)})`,
       latency: lat(peak.rounds.hit.at(-1).latency),
-      notes: `${peak.ratio.toFixed(2)}× bare Koa`,
+      notes: `${peak.ratio.toFixed(2)}× bare Koa, ${peak.httpRatio.toFixed(2)}× bare node:http`,
       cpu: peak.rounds.hit.at(-1).cpu,
     },
     {
@@ -228,7 +236,30 @@ function memory(r) {
         ? ` (that fill ran at ${thousands(capped.fillRps)}/s against ${thousands(r.fill.rps)}/s).`
         : '.'),
     table(['frontend', 'entries', 'RSS', 'peak RSS', 'heap used', 'heap total', 'external'], rows),
+    ...storeMemory(r),
   ].join('\n\n');
+}
+
+function storeMemory(r) {
+  if (!r.storeMemory) return [];
+  const row = (p) => [
+    p.store === 'bytes' ? 'serialised bytes (the memory store)' : 'objects (the store before issue 12)',
+    thousands(p.entries),
+    p.rss.toFixed(0),
+    p.heapUsed.toFixed(0),
+    p.heapTotal.toFixed(0),
+    p.external.toFixed(0),
+    `${thousands(p.entries / (p.fillMs / 1000))}/s`,
+  ];
+  return [
+    'The entries alone (`loadtest/bench/store-memory.mjs`): a fresh process fills BookCache over the memory ' +
+      'store through `getBook`, 32 fills at a time, each parsing the JSON a catalog pod sends, and is measured ' +
+      '2 s later. No HTTP, so this is what the entries cost, not what a pod under load keeps.',
+    table(
+      ['entries kept as', 'entries', 'RSS', 'heap used', 'heap total', 'external', 'fill rate'],
+      r.storeMemory.map(row),
+    ),
+  ];
 }
 
 function setup(r) {

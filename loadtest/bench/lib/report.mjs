@@ -22,14 +22,16 @@ export function verdicts(r) {
   const last = r.scale[r.scale.length - 1];
   return [
     {
-      target: 'cache-hit throughput ≥ 0.6× bare Koa',
-      measured: `${thousands(r.peak.hitRps)}/s vs ${thousands(r.peak.bareRps)}/s = **${r.peak.ratio.toFixed(2)}×**`,
-      met: r.peak.ratio >= 0.6,
+      target: 'cache-hit throughput ≥ 1.0× bare Koa',
+      measured:
+        `${thousands(r.peak.hitRps)}/s vs ${thousands(r.peak.bareRps)}/s = **${r.peak.ratio.toFixed(2)}×**; ` +
+        `bare node:http (the ceiling) ${thousands(r.peak.httpRps)}/s, the hit ${r.peak.httpRatio.toFixed(2)}× of it`,
+      met: r.peak.ratio >= 1,
     },
     {
-      target: 'cache-hit p99 ≤ 5 ms at half of peak',
-      measured: `p99 **${ms(r.half.frontend.latency.p99)}** at ${thousands(r.half.rate)}/s (bare Koa at the same rate: ${ms(r.half.bare.latency.p99)})`,
-      met: r.half.frontend.latency.p99 <= 5,
+      target: "cache-hit p99 at half of peak ≤ 2× bare Koa's at the same rate",
+      measured: `p99 **${ms(r.half.frontend.latency.p99)}** at ${thousands(r.half.rate)}/s, bare Koa ${ms(r.half.bare.latency.p99)}: **${(r.half.frontend.latency.p99 / r.half.bare.latency.p99).toFixed(2)}×**`,
+      met: r.half.frontend.latency.p99 <= 2 * r.half.bare.latency.p99,
     },
     {
       target: 'hot-book purchases ≥ 1.0× pgbench, zero oversell',
@@ -54,14 +56,14 @@ export function verdicts(r) {
       met: p.sellOuts.every((so) => so.serverErrors === 0 && so.created === so.stock && so.reconciled),
     },
     {
-      target: 'frontend RSS ≤ 200 MB at 100,000 entries',
+      target: "frontend RSS ≤ 150 MB at 100,000 entries, Node's defaults",
       measured: r.memory
         ? `**${(r.memory.rss * MB).toFixed(0)} MB** with ${thousands(r.memory.entries)} entries (${(r.memoryBefore.rss * MB).toFixed(0)} MB before filling)` +
           (r.memoryCapped
             ? `; ${(r.memoryCapped.rss * MB).toFixed(0)} MB with \`${r.memoryCapped.flags}\``
             : '')
         : 'not measured',
-      met: r.memory ? r.memory.rss * MB <= 200 && r.memory.entries >= r.plan.cachedEntries : false,
+      met: r.memory ? r.memory.rss * MB <= 150 && r.memory.entries >= r.plan.cachedEntries : false,
     },
     {
       target: `info latency flat from ${thousands(first.books)} to ${thousands(last.books)} books`,
@@ -93,6 +95,7 @@ function chartData(r) {
   const pick = (key, stat) => r.scale.map((s) => s[key][stat]);
   return {
     bars: [
+      { label: 'bare node:http, same JSON', value: r.peak.httpRps, color: '#616161' },
       { label: 'bare Koa, same JSON', value: r.peak.bareRps, color: '#9e9e9e' },
       { label: 'frontend, cache hit', value: r.peak.hitRps, color: '#2e7d32' },
       { label: 'frontend, cache miss', value: r.fill?.rps ?? NaN, color: '#1565c0' },
