@@ -14,7 +14,7 @@ import { bookFor } from './generate-catalog.mjs';
 
 const require = createRequire(import.meta.url);
 const { BookCache } = require('../../services/frontend/dist/src/domain/book-cache.js');
-const { createCacheStore } = require('../../services/frontend/dist/src/domain/cache-store.js');
+const { createCacheStore } = require('../../services/frontend/dist/src/data-access/cache-stores.js');
 
 const entries = Number(process.env.ENTRIES ?? 100_000);
 const concurrency = Number(process.env.CONCURRENCY ?? 32);

@@ -5,7 +5,7 @@ import { TestGate, UpstreamClient, createEndpointSource, createLogger, listen, r
 import { RateLimits } from './api/rate-limits';
 import { createApp } from './app';
 import { loadFrontendConfig } from './config';
-import { createCacheStore } from './domain/cache-store';
+import { createCacheStore } from './data-access/cache-stores';
 
 runMain('frontend', async () => {
   const cfg = loadFrontendConfig();

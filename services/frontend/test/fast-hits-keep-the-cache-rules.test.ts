@@ -11,7 +11,7 @@ import type Koa from 'koa';
 import { FastHits } from '../src/api/fast-hits';
 import { RateLimits } from '../src/api/rate-limits';
 import { BookCache } from '../src/domain/book-cache';
-import { createCacheStore } from '../src/domain/cache-store';
+import { createCacheStore } from '../src/data-access/cache-stores';
 import { Storefront } from '../src/domain/storefront';
 import type { Book } from '../src/domain/types';
 

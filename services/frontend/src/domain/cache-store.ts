@@ -1,10 +1,8 @@
-// Where cached entries live: a bounded in-memory LRU (default, memory-store.ts) or a Redis shared by every
-// frontend pod. Both are keyv stores with the same TTL; this module also reports what /cache/stats needs from each.
+// What the cache needs from where its entries live (the port; the stores are in data-access/: a bounded in-memory
+// LRU by default, or a Redis shared by every frontend pod). Both are keyv stores with the same TTL, and report what
+// /cache/stats needs.
 import type { Buffer } from 'node:buffer';
-import KeyvRedis from '@keyv/redis';
-import Keyv from 'keyv';
-import { z } from 'zod';
-import { memoryStore } from './memory-store';
+import type Keyv from 'keyv';
 
 /** An entry as ready-to-send bytes: its JSON body and (for a book) the version the tombstone check compares. */
 export interface ReadyEntry {
@@ -33,72 +31,4 @@ export interface CacheStoreOptions {
   maxEntries: number;
   ttlMs: number;
   redisUrl?: string;
-}
-
-export function createCacheStore(opts: CacheStoreOptions): CacheStore {
-  return opts.kind === 'redis' ? redisStore(opts) : memoryStore(opts);
-}
-
-function redisStore(opts: CacheStoreOptions): CacheStore {
-  if (!opts.redisUrl) throw new Error('REDIS_URL is required when CACHE_STORE=redis');
-  const redis = new KeyvRedis(opts.redisUrl, { throwOnConnectError: false, throwOnErrors: false });
-  let rejected = 0;
-  const keyv = new Keyv({
-    store: redis,
-    ttl: opts.ttlMs,
-    namespace: 'bazar',
-    deserialize: <Value>(raw: string) => {
-      const entry = wellFormedEntry(raw);
-      if (!entry) rejected++;
-      return entry as { value: Value; expires?: number } | undefined;
-    },
-  });
-  // getClient() connects on first use (and after a reconnect), unlike the bare `client` property.
-  const client = async () =>
-    (await redis.getClient()) as unknown as {
-      dbSize(): Promise<number>;
-      info(section: string): Promise<string>;
-      ping(): Promise<string>;
-    };
-  return {
-    kind: 'redis',
-    keyv,
-    // The Redis database is Bazar's alone, so its key count is the entry count.
-    entries: async () => (await client()).dbSize(),
-    evictions: async () => Number(/evicted_keys:(\d+)/.exec(await (await client()).info('stats'))?.[1] ?? 0),
-    ping: async () => (await (await client()).ping()) === 'PONG',
-    close: () => redis.disconnect(),
-    rejected: () => rejected,
-  };
-}
-
-// What a Redis entry may hold: keyv's envelope around a book or a page of search results, exactly as this service
-// writes them. Anything else (garbage, or a value someone with access to Redis wrote by hand) is never served: it
-// reads as a miss, and the next fill overwrites it.
-const bookEntry = z.strictObject({
-  id: z.number().int().positive(),
-  title: z.string(),
-  topic: z.string(),
-  price: z.number().nonnegative(),
-  quantity: z.number().int().nonnegative(),
-  version: z.number().int().positive(),
-});
-const searchEntry = z.strictObject({
-  items: z.array(z.strictObject({ id: z.number().int().positive(), title: z.string() })),
-  nextCursor: z.string().nullable(),
-});
-const envelope = z.strictObject({
-  value: z.union([bookEntry, searchEntry]),
-  expires: z.number().nullable().optional(),
-});
-
-function wellFormedEntry(raw: string): { value: unknown; expires?: number } | undefined {
-  try {
-    const parsed = envelope.safeParse(JSON.parse(raw));
-    return parsed.success
-      ? { value: parsed.data.value, expires: parsed.data.expires ?? undefined }
-      : undefined;
-  } catch {
-    return undefined; // not JSON
-  }
 }

@@ -6,7 +6,7 @@
 import { Buffer } from 'node:buffer';
 import Keyv from 'keyv';
 import { createLRU } from 'lru.min';
-import type { CacheStore, CacheStoreOptions, ReadyEntry } from './cache-store';
+import type { CacheStore, CacheStoreOptions, ReadyEntry } from '../domain/cache-store';
 
 /** One entry as stored: what keyv wrapped (`{value, expires}`), with the value serialised. */
 class SerialisedEntry implements ReadyEntry {
