@@ -28,6 +28,11 @@ export function registerCatalogMetrics(
     () => f.fenceWaits,
   );
   observedCounter(
+    'bazar_invalidation_fence_refusals_total',
+    "writes refused 503 busy: waiting out a fenced pod's lease would have outlasted their deadline",
+    () => f.fenceRefusals,
+  );
+  observedCounter(
     'bazar_invalidation_fence_wait_seconds_total',
     'time writes were held back so',
     () => f.fenceWaitMs / 1000,

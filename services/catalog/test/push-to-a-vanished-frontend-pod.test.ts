@@ -51,4 +51,39 @@ describe('I2, I10: a push to a frontend pod whose address answers no SYN', funct
       await fanout.close();
     }
   });
+
+  // Seen on the local Kubernetes: a catalog pod that had just started (so any frontend pod it never leased to may
+  // still serve hits until DISCOVERY_REFRESH_MS + a lease after its start) found a frontend pod gone, waited ~6 s,
+  // and the purchase ran out of time (503 after the wait). Refused at once, the order pod tries another catalog pod.
+  it('refuses the write at once (503 busy) when waiting out the lease would outlast its deadline', async () => {
+    const frontends = () => [hole.url];
+    // Never leased to: taken to hold a lease until the discovery grace plus a lease after this pod started.
+    const leases = new CacheLeaseGrants({ leaseMs: 2_000, discoveryGraceMs: 30_000, frontends });
+    const fanout = new InvalidationFanout({
+      frontends,
+      leases,
+      token: 'a-token-of-sixteen-chars',
+      deadlineMs: 300,
+      attempts: 3,
+      probeIntervalMs: 60_000,
+      log: createLogger('catalog-test', 'silent'),
+    });
+    try {
+      const started = performance.now();
+      await assert.rejects(
+        fanout.prepare({ bookId: 7, writeId: 'w2', ttlMs: 5_000 }, 5_000),
+        (err: unknown) => {
+          assert.equal((err as { status?: number }).status, 503);
+          assert.equal((err as { code?: string }).code, 'busy');
+          return true;
+        },
+      );
+      const ms = performance.now() - started;
+      assert.ok(ms < 5_000, `refused after ${Math.round(ms)} ms, not at once (the lease wait is 32 s)`);
+      assert.deepEqual(leases.fencedPods, [hole.url], 'the pod is fenced all the same');
+      assert.equal(fanout.stats.fenceRefusals, 1);
+    } finally {
+      await fanout.close();
+    }
+  });
 });

@@ -18,6 +18,8 @@ import { ReservationDesk, type ReservationDeskOptions } from './reservation-desk
 
 export class Catalog {
   private readonly desk: ReservationDesk;
+  /** The least time a write needs once its frontends are told: one statement and its commit. */
+  private readonly writeNeedsMs: number;
 
   constructor(
     private readonly db: Database,
@@ -26,6 +28,7 @@ export class Catalog {
     /** Beyond a write's deadline, the longest its database work can still run (connect, statement, commit). */
     private readonly writeOverrunMs: number,
   ) {
+    this.writeNeedsMs = desk.minStatementMs + desk.commitTailMs;
     this.desk = new ReservationDesk(
       {
         reserveCopies: (bookId, orderIds, limitMs) =>
@@ -119,7 +122,12 @@ export class Catalog {
   /** Tells the frontends a write to `bookId` is in flight; returns the write's id, which its invalidation ends. */
   private async announceWrite(bookId: number, deadline: Deadline): Promise<string> {
     const writeId = randomUUID();
-    await this.announcer.prepare({ bookId, writeId, ttlMs: deadline.remainingMs + this.writeOverrunMs });
+    // A wait for a fenced frontend pod may use what the write itself does not need (a statement and its commit).
+    const maxWaitMs = deadline.remainingMs - this.writeNeedsMs;
+    await this.announcer.prepare(
+      { bookId, writeId, ttlMs: deadline.remainingMs + this.writeOverrunMs },
+      maxWaitMs,
+    );
     return writeId;
   }
 

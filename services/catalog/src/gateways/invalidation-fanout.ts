@@ -6,7 +6,7 @@
 // With every pod reachable, nothing waits. A pod that released its leases (shutting down) is not told; one that
 // left discovery while holding a lease is told until that lease ends (CacheLeaseGrants.toTell).
 import { setTimeout as delay } from 'node:timers/promises';
-import { bySignal, type Logger } from '@bazar/common';
+import { busy, bySignal, type Logger } from '@bazar/common';
 import { Pool } from 'undici';
 import type { CacheLeaseGrants } from '../domain/cache-leases';
 
@@ -27,7 +27,12 @@ export interface Invalidation {
 
 /** What the catalog's rules need from the frontends: the two pushes around a write. */
 export interface WriteAnnouncer {
-  prepare(write: WriteInFlight): Promise<void>;
+  /**
+   * Tells every frontend pod the write is in flight. When a pod cannot be told and waiting out its lease would take
+   * longer than `maxWaitMs` (what the write's deadline leaves), rejects at once with 503 busy: nothing was written,
+   * and the caller still has its time to try another catalog pod.
+   */
+  prepare(write: WriteInFlight, maxWaitMs?: number): Promise<void>;
   publish(inv: Invalidation): Promise<void>;
   /** Pushes delivered and not, and the writes held back waiting out a lost pod's lease (exported as metrics). */
   readonly stats: FanoutStats;
@@ -38,6 +43,8 @@ export interface FanoutStats {
   undelivered: number;
   fenceWaits: number;
   fenceWaitMs: number;
+  /** Writes refused with 503 busy because waiting out a fenced pod's lease would have outlasted their deadline. */
+  fenceRefusals: number;
 }
 
 export interface InvalidationFanoutOptions {
@@ -53,7 +60,13 @@ export interface InvalidationFanoutOptions {
 }
 
 export class InvalidationFanout implements WriteAnnouncer {
-  readonly stats: FanoutStats = { delivered: 0, undelivered: 0, fenceWaits: 0, fenceWaitMs: 0 };
+  readonly stats: FanoutStats = {
+    delivered: 0,
+    undelivered: 0,
+    fenceWaits: 0,
+    fenceWaitMs: 0,
+    fenceRefusals: 0,
+  };
   private readonly pools = new Map<string, Pool>();
 
   private readonly probe: NodeJS.Timeout;
@@ -64,8 +77,8 @@ export class InvalidationFanout implements WriteAnnouncer {
     this.probe.unref();
   }
 
-  prepare(write: WriteInFlight): Promise<void> {
-    return this.tellAll('/internal/writes', write, `write to book ${write.bookId} in flight`);
+  prepare(write: WriteInFlight, maxWaitMs = Infinity): Promise<void> {
+    return this.tellAll('/internal/writes', write, `write to book ${write.bookId} in flight`, maxWaitMs);
   }
 
   publish(inv: Invalidation): Promise<void> {
@@ -78,7 +91,7 @@ export class InvalidationFanout implements WriteAnnouncer {
   }
 
   /** Pushes to every pod; fences those that could not be told and waits out their leases. */
-  private async tellAll(path: string, message: object, what: string): Promise<void> {
+  private async tellAll(path: string, message: object, what: string, maxWaitMs = Infinity): Promise<void> {
     const targets = this.opts.leases.toTell(this.opts.frontends());
     this.prunePools(targets);
     const deadline = AbortSignal.timeout(this.opts.deadlineMs);
@@ -87,6 +100,14 @@ export class InvalidationFanout implements WriteAnnouncer {
     if (missed.length === 0) return;
     const waitMs = Math.max(...missed.map((url) => this.opts.leases.fence(url)));
     this.opts.log.warn({ frontends: missed, what, waitMs }, 'frontend pods not told of a write: fenced them');
+    // Waiting would outlast the write's deadline (a catalog pod that just started must wait for frontend pods it
+    // never leased to, DISCOVERY_REFRESH_MS + a lease): refuse now, while the caller can still go elsewhere.
+    if (waitMs > maxWaitMs) {
+      this.stats.fenceRefusals++;
+      throw busy(
+        `a frontend pod cannot be told of this write in time (its lease ends in ${Math.ceil(waitMs)} ms)`,
+      );
+    }
     if (waitMs > 0) {
       this.stats.fenceWaits++;
       this.stats.fenceWaitMs += waitMs;
