@@ -9,11 +9,12 @@
 #   3. under the same load, a `helm upgrade` that rolls every Deployment and StatefulSet but the Postgres primary;
 #      pass: zero failed requests (any non-2xx or error, retried or not); then one that rolls the primary, the
 #      only pod with no second: writes may fail while it restarts (I6), reads only where a cache entry expired
-#      meanwhile (503 database_unavailable: no replica read without a lease, I2), nothing may be lost;
+#      meanwhile (503 database_unavailable: no replica read without a lease, I2; primary_unavailable for a book
+#      with a write in flight, read from the primary only, I12), nothing may be lost;
 #   4. the pair under Patroni (postgresql.ha.enabled, ci/ha-values.yaml, NetworkPolicies on), in place of the
 #      default release: install + helm test, then under load the leader's pod is deleted; pass: a new primary by
 #      itself, the old one back as the standby, purchases failing only as fast 503s and only within 10 s of the
-#      deletion (writes resume by themselves), reads only as 503 database_unavailable, the invariants;
+#      deletion (writes resume by themselves), reads only as those same 503s, the invariants;
 #   after each load, purchases that failed after their retry are asked again with their key, and the stock taken
 #   must equal the new orders listed by GET /orders (admin), each matched to exactly one key the buyers used;
 # prints a summary and always takes the cluster down again (down.sh).
@@ -203,9 +204,9 @@ check_invariants() {
     fail "$label: one order id answered for two keys, or an order of another book"
 }
 
-# pod_ready_uid POD: the pod's uid if it is Ready, else nothing.
+# pod_ready_uid POD [NS]: the pod's uid if it is Ready, else nothing.
 pod_ready_uid() {
-  kubectl get pod "$1" -n "$ns_default" -o \
+  kubectl get pod "$1" -n "${2:-$ns_default}" -o \
     jsonpath='{.metadata.uid}{" "}{.status.conditions[?(@.type=="Ready")].status}' 2>/dev/null |
     sed -n 's/^\([^ ]*\) True$/\1/p'
 }
@@ -233,12 +234,14 @@ kill_and_time() {
   summary+=("$(printf '  pod kill %-34s %5ss' "$pod (recovery)" "$recovery")")
 }
 
-# check_reads_fail_only_without_primary LABEL: every failed read of the load was a 503 database_unavailable.
+# check_reads_fail_only_without_primary LABEL: every failed read of the load was a 503 saying there was no primary
+# to read from: database_unavailable (no primary, and no replica read without a lease, I2) or primary_unavailable
+# (a book with a write in flight is read from the primary only, I12).
 check_reads_fail_only_without_primary() {
   local other
-  other=$(load_field "$1" 'JSON.stringify(v.failures.filter(f=>f.kind.startsWith("read")&&!(f.status===503&&f.code==="database_unavailable")))')
-  [ "$other" = "[]" ] || fail "$1: reads that failed other than with 503 database_unavailable: $other"
-  say "$1: reads failed after their retry: $(load_field "$1" 'v.reads.failed'), each a 503 database_unavailable"
+  other=$(load_field "$1" 'JSON.stringify(v.failures.filter(f=>f.kind.startsWith("read")&&!(f.status===503&&["database_unavailable","primary_unavailable"].includes(f.code))))')
+  [ "$other" = "[]" ] || fail "$1: reads that failed other than with 503 database_unavailable/primary_unavailable: $other"
+  say "$1: reads failed after their retry: $(load_field "$1" 'v.reads.failed'), each a 503 database_unavailable or primary_unavailable"
 }
 
 # report_load LABEL: sent/failed/retried of one load run into the summary.
@@ -376,7 +379,8 @@ stage "helm upgrade rolling the Postgres primary, under load"
 rolling_upgrade primary-roll postgresql.primary
 # Reads: a cached entry is served throughout, but entries live CACHE_TTL_MS (30 s), and one that expires while the
 # only primary is down cannot be read again until it is back (never from the replica without a lease, I2): such a
-# read must fail fast with 503 database_unavailable, and no read may fail any other way.
+# read must fail fast with 503 database_unavailable (or primary_unavailable: a book with a write in flight is read
+# from the primary only, I12), and no read may fail any other way.
 check_reads_fail_only_without_primary primary-roll
 say "primary-roll: failed purchases are expected while the only primary restarts (I6); by answer: $(load_field primary-roll 'JSON.stringify(v.failures.filter(f=>f.kind.startsWith("purchase")).reduce((a,f)=>(a[f.code??f.error??f.status]=(a[f.code??f.error??f.status]??0)+1,a),{}))')"
 helm_test "$ns_default"
@@ -405,6 +409,7 @@ q_before=$(quantity)
 orders_of_book >"$work/orders-before-ha"
 old_leader=$(leader_pod "$ns_ha")
 [ -n "$old_leader" ] || die "no Ready member labelled role=master in $ns_ha"
+old_uid=$(pod_ready_uid "$old_leader" "$ns_ha")
 start_load ha-failover
 sleep 8
 t=$(date +%s.%N)
@@ -419,8 +424,14 @@ while :; do
 done
 failover_s=$(printf '%.1f' "$(echo "$(date +%s.%N) - $t" | bc)")
 say "deleted the leader $old_leader: $new_leader is the Ready primary after ${failover_s}s"
-kubectl wait -n "$ns_ha" --for=condition=Ready "pod/$old_leader" --timeout="$(bounded 300)s" >/dev/null ||
-  fail "$old_leader did not come back Ready"
+# The StatefulSet's new pod of the same name, Ready (`kubectl wait` fails at once if it finds the name gone).
+deadline=$(($(date +%s) + $(bounded 300)))
+while :; do
+  now_uid=$(pod_ready_uid "$old_leader" "$ns_ha")
+  if [ -n "$now_uid" ] && [ "$now_uid" != "$old_uid" ]; then break; fi
+  [ "$(date +%s)" -lt "$deadline" ] || { fail "$old_leader did not come back Ready within 300s"; break; }
+  sleep 0.2
+done
 rejoin_s=$(printf '%.1f' "$(echo "$(date +%s.%N) - $t" | bc)")
 say "$old_leader back Ready (the standby) after ${rejoin_s}s"
 summary+=("$(printf '  %-42s %5ss' "Patroni: new primary Ready after" "$failover_s")")
